@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CancellationsConfig(AppConfig):
+    name = "cancellations"
+    verbose_name = "Order requests"

@@ -1,0 +1,51 @@
+"""Docker cannot run here, so check what can be checked: the compose file parses, every service has a
+health check, and every command it runs exists in the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_defines_the_production_services_each_with_a_health_check():
+    services = _compose()["services"]
+
+    assert set(services) >= {"postgres", "redis", "web", "worker", "beat"}
+    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["redis"]["image"].startswith("redis:7")
+    for name, service in services.items():
+        assert "healthcheck" in service, f"{name} has no healthcheck"
+
+
+def test_compose_commands_point_at_code_that_exists():
+    services = _compose()["services"]
+
+    web, worker, beat = (services[name]["command"] for name in ("web", "worker", "beat"))
+    assert "manage.py migrate" in web and (ROOT / "manage.py").exists()
+    assert "gunicorn portal.wsgi:application" in web and (ROOT / "portal" / "wsgi.py").exists()
+    assert worker.startswith("celery -A portal worker") and (ROOT / "portal" / "celery.py").exists()
+    assert beat.startswith("celery -A portal beat")
+    assert (
+        "CMD" in (ROOT / "Dockerfile").read_text()
+        and "portal.wsgi:application" in (ROOT / "Dockerfile").read_text()
+    )
+
+
+def test_the_app_services_read_their_environment_from_dot_env():
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat"):
+        assert ".env" in services[name]["env_file"] or {"path": ".env"} in services[name]["env_file"]
+
+
+def test_procfile_dev_starts_web_worker_with_beat():
+    procfile = (ROOT / "Procfile.dev").read_text()
+
+    assert "runserver" in procfile
+    assert "worker --beat" in procfile
