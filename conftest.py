@@ -1,0 +1,65 @@
+"""Fixtures every app's tests share: Shopify's real schema (when ../shared is there) and the devstore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+SHARED = ROOT.parent / "shared"
+SHOPIFY_SCHEMA = SHARED / "shopify" / "admin-2026-07.graphql"
+RECORDINGS = SHARED / "shopify" / "recordings"
+
+
+@pytest.fixture(scope="session")
+def shopify_schema():
+    """Shopify's real 2026-07 Admin schema. A fresh clone has no ../shared: then these tests skip."""
+    if not SHOPIFY_SCHEMA.exists():
+        pytest.skip(f"Shopify's schema is not at {SHOPIFY_SCHEMA} (../shared is absent in a user's clone)")
+    from graphql import build_schema
+
+    # Shopify's schema breaks one deprecation rule graphql-core enforces; it is valid for querying.
+    return build_schema(SHOPIFY_SCHEMA.read_text(), assume_valid=True)
+
+
+@pytest.fixture(scope="session")
+def recordings_dir() -> Path:
+    if not RECORDINGS.exists():
+        pytest.skip(f"Shopify recordings are not at {RECORDINGS} (../shared is absent in a user's clone)")
+    return RECORDINGS
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
+    """Poll until `predicate()` is truthy and return it; fail after the deadline (never a bare sleep)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def devstore_factory():
+    """Start extra devstore processes with their own options: `with devstore_factory(seed=200) as store:`."""
+    from devstore.testing import Devstore
+
+    return Devstore
+
+
+@pytest.fixture(scope="session")
+def _shared_devstore(devstore_factory):
+    with devstore_factory(seed=0) as store:
+        yield store
+
+
+@pytest.fixture
+def devstore(_shared_devstore):
+    """One devstore process for the session, emptied before each test (orders, calls, faults)."""
+    _shared_devstore.reset()
+    return _shared_devstore

@@ -1,0 +1,87 @@
+"""python -m devstore: run the local Shopify Admin API stand-in."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .app import App, Config
+from .server import DevstoreServer
+from .store import ShopConfig
+
+
+def parse_args(argv: list[str] | None = None) -> Config:
+    p = argparse.ArgumentParser(prog="python -m devstore", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--token", default="devstore-token", help="the X-Shopify-Access-Token clients must send")
+    p.add_argument("--webhook-url", default=None, help="receives every order webhook")
+    p.add_argument("--webhook-secret", default="devstore-secret", help="HMAC key for X-Shopify-Hmac-Sha256")
+    p.add_argument("--webhook-retry-base", type=float, default=0.5, help="seconds before the first retry")
+    p.add_argument("--webhook-max-attempts", type=int, default=8)
+    p.add_argument("--seed", type=int, default=0, help="number of demo orders to create on an empty store")
+    p.add_argument("--random-seed", type=int, default=42)
+    p.add_argument("--bucket", type=float, default=2000, help="throttle bucket size (maximumAvailable)")
+    p.add_argument("--restore-rate", type=float, default=100, help="points restored per second")
+    p.add_argument("--state-file", type=Path, default=None, help="JSON file the state is kept in")
+    p.add_argument("--shop-domain", default="devstore.myshopify.com")
+    p.add_argument("--shop-name", default="Devstore")
+    p.add_argument("--timezone", default="Asia/Seoul")
+    p.add_argument("--currency", default="USD")
+    p.add_argument("--job-delay", type=float, default=0.3, help="seconds until an orderCancel job is done")
+    p.add_argument("--bulk-delay", type=float, default=0.2, help="seconds a bulk operation stays CREATED")
+    p.add_argument("--fault-timeout-seconds", type=float, default=10.0)
+    a = p.parse_args(argv)
+    if a.webhook_url and not a.webhook_url.startswith(("http://", "https://")):
+        p.error("--webhook-url must be an http(s) URL")
+    return Config(
+        host=a.host,
+        port=a.port,
+        token=a.token,
+        webhook_url=a.webhook_url,
+        webhook_secret=a.webhook_secret,
+        webhook_retry_base=a.webhook_retry_base,
+        webhook_max_attempts=a.webhook_max_attempts,
+        seed=a.seed,
+        random_seed=a.random_seed,
+        bucket=a.bucket,
+        restore_rate=a.restore_rate,
+        state_file=a.state_file,
+        job_delay=a.job_delay,
+        bulk_delay=a.bulk_delay,
+        fault_timeout_seconds=a.fault_timeout_seconds,
+        shop=ShopConfig(name=a.shop_name, domain=a.shop_domain, timezone=a.timezone, currency=a.currency),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    app = App(config)
+    app.start()
+    server = DevstoreServer(app)
+    if config.port == 0:
+        config.port = server.server_address[1]
+        app.base_url = f"http://{config.host}:{config.port}"
+    stopping = threading.Event()
+
+    def stop(*_args: object) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"devstore listening on http://{config.host}:{config.port}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        app.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

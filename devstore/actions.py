@@ -1,0 +1,557 @@
+"""State transitions on orders, shared by the GraphQL mutations and the control API.
+
+Each function runs under ``store.lock`` (the caller holds it), changes the record, bumps ``updated_at``
+and queues the webhook topics Shopify would send for that change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from . import clock, orders
+from .ids import gid
+from .money import convert, quantize, to_decimal
+from .store import Store
+
+PAID_STATES = {"paid", "partially_refunded", "refunded", "partially_paid"}
+
+
+class ActionError(Exception):
+    """A change the store refuses; ``status`` is the HTTP status the control API answers with."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def publish_order(store: Store, order: dict, *topics: str) -> None:
+    customer = store.customer(order.get("customer_id"))
+    body = orders.rest_order(order, customer, store.zone)
+    for topic in topics:
+        store.publish(topic, body)
+
+
+def touch(order: dict, at: float | None = None) -> None:
+    order["updated_at"] = max(at if at is not None else clock.now(), order["updated_at"])
+
+
+# --- creation ------------------------------------------------------------------------------------
+
+
+def _split_name(data: dict) -> tuple[str | None, str | None]:
+    customer = data.get("customer") or {}
+    first, last = customer.get("first_name"), customer.get("last_name")
+    if not first and not last and data.get("customer_name"):
+        parts = str(data["customer_name"]).split(" ", 1)
+        first, last = parts[0], parts[1] if len(parts) > 1 else None
+    return first, last
+
+
+def _tags(value: object) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return sorted({str(t).strip() for t in items if str(t).strip()})
+
+
+def create_order(store: Store, data: dict, *, emit: bool = True, at: float | None = None) -> dict:
+    """Create an order from the control API's REST-shaped fields (also used by the seeder)."""
+    now = at if at is not None else clock.now()
+    currency = data.get("currency") or store.shop.currency
+    presentment = data.get("presentment_currency") or currency
+    lines_in = data.get("line_items") or []
+    if not lines_in:
+        raise ActionError("line_items must not be empty")
+    processed_at = now
+    if isinstance(data.get("processed_at"), (int, float)):
+        processed_at = float(data["processed_at"])  # the seeder passes epoch seconds directly
+    elif data.get("processed_at"):
+        parsed = clock.parse_time(str(data["processed_at"]), store.zone)
+        if parsed is None:
+            raise ActionError("processed_at is not an ISO-8601 date-time")
+        processed_at = parsed
+    created_at = processed_at if data.get("created_at") is None else clock.parse_time(str(data["created_at"]))
+    created_at = created_at if created_at is not None else now
+    first, last = _split_name(data)
+    email = data.get("email")
+    customer = store.customer_for(email, first, last, created_at)
+
+    line_items = []
+    for raw in lines_in:
+        price = to_decimal(raw.get("price", "0"))
+        quantity = int(raw.get("quantity", 1))
+        if price is None or quantity < 1:
+            raise ActionError("each line item needs a decimal price and a quantity of at least 1")
+        price = quantize(price, currency)
+        line_items.append(
+            {
+                "id": store.new_id("LineItem"),
+                "title": raw.get("title") or "Item",
+                "variant_title": raw.get("variant_title"),
+                "sku": raw.get("sku"),
+                "quantity": quantity,
+                "current_quantity": quantity,
+                "fulfilled_quantity": 0,
+                "price": str(price),
+                "presentment_price": str(convert(price, currency, presentment)),
+                "image_url": raw.get("image_url"),
+                "variant_id": raw.get("variant_id"),
+            }
+        )
+    number = store.state.next_order_number
+    store.state.next_order_number += 1
+    order = {
+        "id": store.new_id("Order"),
+        "number": number,
+        "name": f"#{number}",
+        "email": email,
+        "phone": data.get("phone"),
+        "created_at": created_at,
+        "updated_at": max(created_at, processed_at),
+        "processed_at": processed_at,
+        "cancelled_at": None,
+        "cancel_reason": None,
+        "closed_at": None,
+        "cancel_pending": False,
+        "note": data.get("note"),
+        "tags": _tags(data.get("tags")),
+        "currency": currency,
+        "presentment_currency": presentment,
+        "financial_status": (data.get("financial_status") or "paid").lower(),
+        "customer_id": customer["id"] if customer else None,
+        "shipping_address": orders.address_from_rest(data.get("shipping_address")),
+        "shipping_price": str(quantize(to_decimal(data.get("shipping_price", "0")) or Decimal(0), currency)),
+        "line_items": line_items,
+        "transactions": [],
+        "refunds": [],
+        "fulfillment_orders": [],
+        "test": bool(data.get("test", False)),
+        "edited": False,
+        "risk_level": data.get("risk_level", "LOW"),
+    }
+    order["fulfillment_orders"].append(_new_fulfillment_order(store, order, order["line_items"], created_at))
+    _add_initial_transactions(store, order)
+    if customer is not None:
+        customer["order_ids"].append(order["id"])
+    store.add_order(order)
+    store.state.fo_index[order["fulfillment_orders"][0]["id"]] = order["id"]
+
+    status = (data.get("fulfillment_status") or "").lower()
+    if status in ("fulfilled", "shipped"):
+        fulfill(store, order, None, emit=False, at=created_at)
+    elif status in ("partial", "partially_fulfilled"):
+        first_line = order["line_items"][0]
+        # A single one-unit line cannot be partial: it ends up simply fulfilled.
+        fulfill(
+            store, order, [(first_line["id"], max(first_line["quantity"] // 2, 1))], emit=False, at=created_at
+        )
+    if data.get("closed"):
+        order["closed_at"] = order["updated_at"]
+    if emit:
+        publish_order(store, order, "orders/create")
+    return order
+
+
+def _add_initial_transactions(store: Store, order: dict) -> None:
+    status = order["financial_status"]
+    total = orders.total(order)
+    gateway = "manual" if order.get("test") else "shopify_payments"
+    at = order["processed_at"]
+    if status == "authorized":
+        order["transactions"].append(_transaction(store, "AUTHORIZATION", total, gateway, None, at))
+    elif status in PAID_STATES:
+        amount = total if status != "partially_paid" else quantize(total / 2, order["currency"])
+        sale = _transaction(store, "SALE", amount, gateway, None, at)
+        order["transactions"].append(sale)
+        if status == "refunded":
+            _create_refund(store, order, amount, sale, note="Refunded", lines=[], at=at, remove_lines=True)
+        elif status == "partially_refunded":
+            part = quantize(Decimal(orders.dec(order["line_items"][0]["price"])), order["currency"])
+            _create_refund(store, order, min(part, amount), sale, note=None, lines=[], at=at)
+    order["financial_status"] = status
+
+
+def _transaction(
+    store: Store, kind: str, amount: Decimal, gateway: str, parent: int | None, at: float
+) -> dict:
+    return {
+        "id": store.new_id("OrderTransaction"),
+        "kind": kind,
+        "status": "SUCCESS",
+        "gateway": gateway,
+        "amount": str(amount),
+        "parent_id": parent,
+        "created_at": at,
+    }
+
+
+def _new_fulfillment_order(store: Store, order: dict, lines: list[dict], at: float) -> dict:
+    return {
+        "id": store.new_id("FulfillmentOrder"),
+        "status": "OPEN",
+        "request_status": "UNSUBMITTED",
+        "created_at": at,
+        "updated_at": at,
+        "line_items": [
+            {
+                "id": store.new_id("FulfillmentOrderLineItem"),
+                "line_item_id": li["id"],
+                "total": li["current_quantity"],
+                "remaining": orders.unfulfilled_quantity(li),
+            }
+            for li in lines
+        ],
+        "holds": [],
+    }
+
+
+# --- refunds -------------------------------------------------------------------------------------
+
+
+def _create_refund(
+    store: Store,
+    order: dict,
+    amount: Decimal,
+    parent: dict | None,
+    *,
+    note: str | None,
+    lines: list[tuple[dict, int]],
+    at: float,
+    remove_lines: bool = False,
+    gateway: str | None = None,
+    shipping: Decimal | None = None,
+) -> dict:
+    refund = {
+        "id": store.new_id("Refund"),
+        "created_at": at,
+        "note": note,
+        "transaction_ids": [],
+        "refund_line_items": [],
+        "shipping": str(shipping or 0),
+    }
+    if amount > 0:
+        tx = _transaction(
+            store,
+            "REFUND",
+            amount,
+            gateway or (parent["gateway"] if parent else "manual"),
+            parent["id"] if parent else None,
+            at,
+        )
+        order["transactions"].append(tx)
+        refund["transaction_ids"].append(tx["id"])
+    for line, qty in lines:
+        set_current_quantity(order, line, max(line["current_quantity"] - qty, line["fulfilled_quantity"]))
+        refund["refund_line_items"].append({"line_item_id": line["id"], "quantity": qty})
+    if remove_lines:
+        for line in order["line_items"]:
+            set_current_quantity(order, line, line["fulfilled_quantity"])
+    _refresh_fulfillment_orders(order, at)
+    order["refunds"].append(refund)
+    orders.refresh_financial_status(order)
+    return refund
+
+
+def refund(
+    store: Store,
+    order: dict,
+    *,
+    transactions: list[tuple[Decimal, dict, str]],
+    lines: list[tuple[dict, int]],
+    note: str | None,
+    notify: bool,
+) -> dict:
+    """refundCreate after validation: one refund with a REFUND transaction per (amount, parent, gateway)."""
+    now = clock.now()
+    first = transactions[0] if transactions else None
+    refund_record = _create_refund(
+        store,
+        order,
+        first[0] if first else Decimal(0),
+        first[1] if first else None,
+        note=note,
+        lines=lines,
+        at=now,
+        gateway=first[2] if first else None,
+    )
+    for amount, parent, gateway in transactions[1:]:
+        tx = _transaction(store, "REFUND", amount, gateway, parent["id"], now)
+        order["transactions"].append(tx)
+        refund_record["transaction_ids"].append(tx["id"])
+    orders.refresh_financial_status(order)
+    touch(order, now)
+    publish_order(store, order, "orders/updated")
+    store.publish("refunds/create", orders.rest_refund(order, refund_record, store.zone))
+    return refund_record
+
+
+# --- fulfilment ----------------------------------------------------------------------------------
+
+
+def _active_fos(order: dict, *, include_held: bool = True) -> list[dict]:
+    states = ("OPEN", "IN_PROGRESS", "ON_HOLD") if include_held else ("OPEN", "IN_PROGRESS")
+    return [fo for fo in order["fulfillment_orders"] if fo["status"] in states]
+
+
+def _fo_lines(fos: list[dict], line_id: int) -> list[dict]:
+    return [fli for fo in fos for fli in fo["line_items"] if fli["line_item_id"] == line_id]
+
+
+def _adjust_quantity(order: dict, line_id: int, delta: int) -> None:
+    """Mirror a change of a line's unfulfilled quantity on its fulfillment orders (open ones first)."""
+    if delta < 0:
+        left = -delta
+        ordered = _active_fos(order, include_held=False) + [
+            fo for fo in order["fulfillment_orders"] if fo["status"] == "ON_HOLD"
+        ]
+        for fli in _fo_lines(ordered, line_id):
+            take = min(left, fli["remaining"])
+            fli["remaining"] -= take
+            fli["total"] -= take
+            left -= take
+    elif delta > 0:
+        lines = _fo_lines(_active_fos(order, include_held=False), line_id)
+        if lines:
+            lines[0]["remaining"] += delta
+            lines[0]["total"] += delta
+
+
+def _refresh_fulfillment_orders(order: dict, at: float) -> None:
+    for fo in order["fulfillment_orders"]:
+        if fo["status"] in ("CLOSED", "CANCELLED"):
+            continue
+        fulfilled_any = any(fli.get("fulfilled", 0) for fli in fo["line_items"])
+        if all(fli["remaining"] == 0 for fli in fo["line_items"]):
+            fo["status"] = "CLOSED" if fulfilled_any else "CANCELLED"
+            fo["holds"] = []
+        elif fo["status"] != "ON_HOLD":
+            fo["status"] = "IN_PROGRESS" if fulfilled_any else "OPEN"
+        fo["updated_at"] = at
+
+
+def set_current_quantity(order: dict, line: dict, new: int) -> None:
+    before = orders.unfulfilled_quantity(line)
+    line["current_quantity"] = new
+    _adjust_quantity(order, line["id"], orders.unfulfilled_quantity(line) - before)
+
+
+def fulfill(
+    store: Store,
+    order: dict,
+    lines: list[tuple[int, int]] | None,
+    *,
+    emit: bool = True,
+    at: float | None = None,
+) -> str:
+    """Fulfil all unfulfilled quantities not on hold, or the given (line item id, quantity) pairs."""
+    now = at if at is not None else clock.now()
+    if order["cancelled_at"] is not None:
+        raise ActionError("a cancelled order cannot be fulfilled", 409)
+    by_id = {li["id"]: li for li in order["line_items"]}
+    open_fos = _active_fos(order, include_held=False)
+
+    def fulfillable(line_id: int) -> int:
+        return sum(fli["remaining"] for fli in _fo_lines(open_fos, line_id))
+
+    if lines is None:
+        lines = [(li["id"], fulfillable(li["id"])) for li in order["line_items"]]
+        lines = [(i, q) for i, q in lines if q > 0]
+        if not lines and orders.on_hold(order):
+            raise ActionError("the fulfillment order is on hold; release the hold first", 409)
+    if not lines:
+        raise ActionError("nothing left to fulfil", 409)
+    for line_id, qty in lines:
+        if line_id not in by_id:
+            raise ActionError(f"line item {line_id} is not on this order")
+        if qty < 1 or qty > fulfillable(line_id):
+            raise ActionError(f"line item {line_id} has {fulfillable(line_id)} fulfillable (not held)", 409)
+    for line_id, qty in lines:
+        by_id[line_id]["fulfilled_quantity"] += qty
+        left = qty
+        for fli in _fo_lines(open_fos, line_id):
+            take = min(left, fli["remaining"])
+            fli["remaining"] -= take
+            fli["fulfilled"] = fli.get("fulfilled", 0) + take
+            left -= take
+    _refresh_fulfillment_orders(order, now)
+    touch(order, now)
+    state = orders.fulfillment_state(order)
+    if emit:
+        topic = "orders/fulfilled" if state == "fulfilled" else "orders/partially_fulfilled"
+        publish_order(store, order, topic, "orders/updated")
+    return state
+
+
+# --- cancellation --------------------------------------------------------------------------------
+
+
+def request_cancel(store: Store, order: dict, params: dict, delay: float) -> dict:
+    """Start an asynchronous cancel, like Shopify's orderCancel: a job that is done a moment later."""
+    job = {
+        "id": str(uuid.uuid4()),
+        "kind": "order_cancel",
+        "order_id": order["id"],
+        "params": params,
+        "ready_at": clock.now() + delay,
+        "done": False,
+    }
+    order["cancel_pending"] = True
+    store.state.jobs[job["id"]] = job
+    return job
+
+
+def complete_due_jobs(store: Store) -> bool:
+    """Finish every job whose time has come; returns whether anything changed."""
+    now = clock.now()
+    changed = False
+    for job in store.state.jobs.values():
+        if job["done"] or job["ready_at"] > now:
+            continue
+        order = store.order(job["order_id"])
+        if order is not None and job["kind"] == "order_cancel":
+            cancel_now(store, order, job["params"], at=now)
+        job["done"] = True
+        changed = True
+    return changed
+
+
+def cancel_now(store: Store, order: dict, params: dict, *, at: float | None = None) -> None:
+    now = at if at is not None else clock.now()
+    if order["cancelled_at"] is not None:
+        return
+    order["cancel_pending"] = False
+    order["cancelled_at"] = now
+    order["closed_at"] = now
+    order["cancel_reason"] = params.get("reason") or "OTHER"
+    refund_wanted = bool(params.get("refund")) or bool(params.get("refund_method"))
+    net = orders.received(order) - orders.refunded(order)
+    if refund_wanted and net > 0:
+        sale = next((t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE")), None)
+        _create_refund(
+            store, order, net, sale, note=params.get("staff_note"), lines=[], at=now, remove_lines=True
+        )
+    else:
+        for line in order["line_items"]:
+            set_current_quantity(order, line, line["fulfilled_quantity"])
+        if orders.received(order) == 0 and order["financial_status"] in ("pending", "authorized"):
+            order["financial_status"] = "voided"
+    _refresh_fulfillment_orders(order, now)
+    for fo in order["fulfillment_orders"]:
+        if fo["status"] != "CLOSED":
+            fo["status"] = "CANCELLED"
+            fo["holds"] = []
+    touch(order, now)
+    publish_order(store, order, "orders/cancelled", "orders/updated")
+
+
+# --- edits ---------------------------------------------------------------------------------------
+
+
+def commit_edit(store: Store, order: dict, quantities: dict[int, int], staff_note: str | None) -> None:
+    now = clock.now()
+    for line in order["line_items"]:
+        if line["id"] in quantities:
+            new = quantities[line["id"]]
+            set_current_quantity(order, line, new)
+            line["quantity"] = max(line["quantity"], new)
+    order["edited"] = True
+    _refresh_fulfillment_orders(order, now)
+    touch(order, now)
+    publish_order(store, order, "orders/edited", "orders/updated")
+
+
+def delete_order(store: Store, order: dict) -> None:
+    store.state.orders.pop(order["id"], None)
+    store.state.order_ids.remove(order["id"])
+    store.publish("orders/delete", {"id": order["id"]})
+
+
+# --- holds ---------------------------------------------------------------------------------------
+
+
+def hold(
+    store: Store, order: dict, fo: dict, params: dict, partial: dict[int, int] | None
+) -> tuple[dict, dict | None]:
+    """Put ``fo`` (or, for a partial hold, the given quantities of it) on hold.
+
+    A partial hold splits the fulfillment order the way Shopify does: the held quantities stay on ``fo``
+    (same id, ON_HOLD) and the rest moves to a new OPEN fulfillment order, the ``remainingFulfillmentOrder``.
+    """
+    now = clock.now()
+    remaining_fo = None
+    if partial:
+        moved = []
+        for fli in fo["line_items"]:
+            held = partial.get(fli["id"], 0)
+            rest = fli["remaining"] - held
+            if rest > 0:
+                moved.append(
+                    {
+                        "id": store.new_id("FulfillmentOrderLineItem"),
+                        "line_item_id": fli["line_item_id"],
+                        "total": rest,
+                        "remaining": rest,
+                    }
+                )
+            fli["remaining"] = held
+            fli["total"] = held
+        fo["line_items"] = [fli for fli in fo["line_items"] if fli["total"] > 0]
+        if moved:
+            remaining_fo = {
+                "id": store.new_id("FulfillmentOrder"),
+                "status": "OPEN",
+                "request_status": "UNSUBMITTED",
+                "created_at": now,
+                "updated_at": now,
+                "line_items": moved,
+                "holds": [],
+                "split_from": fo["id"],
+            }
+            order["fulfillment_orders"].append(remaining_fo)
+            store.state.fo_index[remaining_fo["id"]] = order["id"]
+    record = {
+        "id": store.new_id("FulfillmentHold"),
+        "handle": params.get("handle"),
+        "reason": params["reason"],
+        "reason_notes": params.get("reasonNotes"),
+        "external_id": params.get("externalId"),
+        "created_at": now,
+    }
+    fo["holds"].append(record)
+    fo["status"] = "ON_HOLD"
+    fo["updated_at"] = now
+    store.publish(
+        "fulfillment_orders/placed_on_hold",
+        {"fulfillment_order": {"id": gid("FulfillmentOrder", fo["id"]), "status": "on_hold"}},
+        subscribers_only=True,
+    )
+    return record, remaining_fo
+
+
+def release_hold(store: Store, order: dict, fo: dict, hold_ids: set[int] | None) -> None:
+    now = clock.now()
+    fo["holds"] = [h for h in fo["holds"] if hold_ids is not None and h["id"] not in hold_ids]
+    if not fo["holds"]:
+        # Shopify merges the fulfillment order split off by a partial hold back in on release
+        # (fulfillment-order-lifecycle.json: totalQuantity goes from 1 back to 2).
+        for other in list(order["fulfillment_orders"]):
+            if other.get("split_from") == fo["id"] and other["status"] == "OPEN":
+                for moved in other["line_items"]:
+                    target = next(
+                        (f for f in fo["line_items"] if f["line_item_id"] == moved["line_item_id"]), None
+                    )
+                    if target is None:
+                        fo["line_items"].append(moved)
+                    else:
+                        target["remaining"] += moved["remaining"]
+                        target["total"] += moved["total"]
+                order["fulfillment_orders"].remove(other)
+        fulfilled_any = any(fli.get("fulfilled", 0) for fli in fo["line_items"])
+        fo["status"] = "IN_PROGRESS" if fulfilled_any else "OPEN"
+    fo["updated_at"] = now
+    store.publish(
+        "fulfillment_orders/hold_released",
+        {"fulfillment_order": {"id": gid("FulfillmentOrder", fo["id"]), "status": fo["status"].lower()}},
+        subscribers_only=True,
+    )

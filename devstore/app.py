@@ -1,0 +1,338 @@
+"""The devstore application: wires the store, schema, cost/throttle, faults and webhooks together and
+answers Admin API requests (the HTTP layer in server.py only moves bytes)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    build_schema,
+    execute,
+    parse,
+    validate,
+)
+
+from . import actions, clock
+from .cost import MAX_QUERY_COST, CostCalculator, max_cost_error
+from .faults import Faults
+from .mutations import Mutation
+from .resolvers import Context, QueryRoot, resolve_node_type
+from .store import ShopConfig, Store
+from .throttle import LeakyBucket
+from .webhooks import WebhookDispatcher
+
+SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
+INVALID_TOKEN_BODY = {
+    "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
+}
+THROTTLED_ERROR = {
+    "message": "Throttled",
+    "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"},
+}
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    token: str = "devstore-token"  # noqa: S105 - a local stand-in's default, not a secret
+    webhook_url: str | None = None
+    webhook_secret: str = "devstore-secret"  # noqa: S105 - likewise
+    webhook_retry_base: float = 0.5
+    webhook_max_attempts: int = 8
+    seed: int = 0
+    random_seed: int = 42
+    bucket: float = 2000
+    restore_rate: float = 100
+    state_file: Path | None = None
+    job_delay: float = 0.3
+    bulk_delay: float = 0.2
+    fault_timeout_seconds: float = 10.0
+    shop: ShopConfig = field(default_factory=ShopConfig)
+
+
+def load_schema() -> GraphQLSchema:
+    schema = build_schema(SCHEMA_PATH.read_text(), assume_valid=True)
+    node = schema.get_type("Node")
+    node.resolve_type = resolve_node_type  # type: ignore[union-attr]
+    return schema
+
+
+# graphql-core's validation messages, reworded and coded the way Shopify (graphql-ruby) reports them.
+_VALIDATION_CODES = [
+    (
+        re.compile(r"Cannot query field '(\w+)' on type '(\w+)'"),
+        "Field '{0}' doesn't exist on type '{1}'",
+        "undefinedField",
+    ),
+    (
+        re.compile(r"Unknown argument '(\w+)' on field '(\w+)\.(\w+)'"),
+        "Field '{2}' doesn't accept argument '{0}'",
+        "argumentNotAccepted",
+    ),
+    (
+        re.compile(r"Field '(\w+)' argument '(\w+)' of type '(.+)' is required"),
+        "Field '{0}' is missing required arguments: {1}",
+        "missingRequiredArguments",
+    ),
+    (
+        re.compile(r"Unknown type '(\w+)'"),
+        "No such type {0}, so it can't be a fragment condition",
+        "undefinedType",
+    ),
+    (
+        re.compile(r"Variable '\$(\w+)' is never used"),
+        "Variable ${0} is declared by {1} but not used",
+        "variableNotUsed",
+    ),
+]
+
+
+def shopify_validation_error(error: GraphQLError, operation_name: str | None) -> dict:
+    out = error.formatted
+    for pattern, message, code in _VALIDATION_CODES:
+        m = pattern.search(error.message)
+        if m:
+            out["message"] = message.format(*m.groups(), operation_name or "anonymous query")
+            out["extensions"] = {"code": code}
+            break
+    return out
+
+
+class App:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.schema = load_schema()
+        self.store = Store(config.shop, config.state_file)
+        self.bucket = LeakyBucket(config.bucket, config.restore_rate)
+        self.faults = Faults(config.random_seed)
+        self.base_url = f"http://{config.host}:{config.port}"
+        if config.state_file is not None:
+            self.bulk_dir = config.state_file.parent / (config.state_file.name + ".bulk")
+        else:
+            self.bulk_dir = Path(tempfile.mkdtemp(prefix="devstore-bulk-"))
+        self.bulk_dir.mkdir(parents=True, exist_ok=True)
+        self.webhooks = WebhookDispatcher(
+            secret=config.webhook_secret,
+            shop_domain=config.shop.domain,
+            default_url=config.webhook_url,
+            subscribers=self._subscribers,
+            log=self._log_delivery,
+            faults=self.faults,
+            retry_base=config.webhook_retry_base,
+            max_attempts=config.webhook_max_attempts,
+        )
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="jobs", daemon=True)
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        from . import seed
+
+        if not self.store.load() and self.config.seed:
+            seed.seed_store(self.store, self.config.seed, self.config.random_seed)
+            self.persist()
+        self.store.emit = self.webhooks.emit
+        self._ticker.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.webhooks.stop()
+        self.persist()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.05):
+            with self.store.lock:
+                changed = actions.complete_due_jobs(self.store)
+            if changed:
+                self.persist()
+
+    def persist(self) -> None:
+        self.store.save()
+
+    def reset(self, seed_count: int | None) -> None:
+        from . import seed
+
+        self.webhooks.clear()
+        self.faults.clear()
+        self.bucket.reset()
+        with self.store.lock:
+            self.store.emit = None
+            self.store.reset()
+            if seed_count:
+                seed.seed_store(self.store, seed_count, self.config.random_seed)
+            self.store.emit = self.webhooks.emit
+        self.persist()
+
+    # --- webhooks ----------------------------------------------------------------------------------
+
+    def _subscribers(self, topic: str) -> list[str]:
+        with self.store.lock:
+            return [s["uri"] for s in self.store.state.subscriptions.values() if s.get("topic_name") == topic]
+
+    def _log_delivery(self, entry: dict) -> None:
+        with self.store.lock:
+            self.store.state.deliveries.append(entry)
+
+    # --- GraphQL -----------------------------------------------------------------------------------
+
+    def execute_internal(self, document) -> ExecutionResult:
+        """Run a document without cost or throttling (bulk operations)."""
+        with self.store.lock:
+            return execute(self.schema, document, root_value=QueryRoot(), context_value=Context(self))
+
+    def _log_calls(
+        self, document, operation, variables, outcome: str, ctx: Context | None, errors: list
+    ) -> None:
+        if operation is None or operation.operation.value != "mutation":
+            return
+        at = clock.iso_ms(clock.now())
+        for sel in operation.selection_set.selections:
+            name = getattr(getattr(sel, "name", None), "value", None)
+            if name is None:
+                continue
+            key = sel.alias.value if getattr(sel, "alias", None) else name
+            entry_outcome = outcome
+            user_errors = (ctx.user_errors.get(key) if ctx else None) or []
+            if outcome == "ok":
+                if any((e.get("path") or [None])[0] == key for e in errors):
+                    entry_outcome = "error"
+                elif user_errors:
+                    entry_outcome = "user_errors"
+            self.store.state.calls.append(
+                {
+                    "operation": name,
+                    "variables": variables or {},
+                    "outcome": entry_outcome,
+                    "user_errors": user_errors,
+                    "at": at,
+                }
+            )
+
+    def graphql(self, body: Any) -> tuple[int, Any]:
+        """Answer one Admin API request: returns (HTTP status, JSON body) or (0, None) for a timeout fault."""
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return 400, {"errors": {"query": "Required parameter missing or invalid"}}
+        query = body["query"]
+        variables = body.get("variables") or {}
+        operation_name = body.get("operationName")
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            return 200, {"errors": [exc.formatted]}
+        operation = _pick_operation(document, operation_name)
+
+        fault = self.faults.take_api()
+        if fault in ("http_500", "http_502", "timeout"):
+            with self.store.lock:
+                self._log_calls(document, operation, variables, f"fault:{fault}", None, [])
+            self.persist()
+            if fault == "timeout":
+                return 0, None
+            if fault == "http_502":
+                return 502, "<html><body><h1>502 Bad Gateway</h1></body></html>"
+            return 500, {
+                "errors": [
+                    {
+                        "message": "Internal error. Looks like something went wrong on our end.",
+                        "extensions": {
+                            "code": "INTERNAL_SERVER_ERROR",
+                            "requestId": clock.iso_ms(clock.now()),
+                        },
+                    }
+                ]
+            }
+
+        problems = validate(self.schema, document)
+        if problems:
+            return 200, {"errors": [shopify_validation_error(p, operation_name) for p in problems]}
+        if operation is None:
+            return 200, {
+                "errors": [
+                    {
+                        "message": "An operation name is required",
+                        "extensions": {"code": "OPERATION_NAME_REQUIRED"},
+                    }
+                ]
+            }
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        calculator = CostCalculator(self.schema, operation, fragments, variables)
+        requested = calculator.requested()
+        if requested > MAX_QUERY_COST:
+            return 200, {"errors": [max_cost_error(requested)]}
+        if fault == "throttle" or not self.bucket.take(requested):
+            if fault == "throttle":
+                self.bucket.drain()
+            with self.store.lock:
+                self._log_calls(document, operation, variables, "throttled", None, [])
+            return 200, {
+                "errors": [THROTTLED_ERROR],
+                "extensions": {
+                    "cost": {
+                        "requestedQueryCost": requested,
+                        "actualQueryCost": None,
+                        "throttleStatus": self.bucket.status(),
+                    }
+                },
+            }
+
+        is_mutation = operation.operation.value == "mutation"
+        with self.store.lock:
+            actions.complete_due_jobs(self.store)
+            context = Context(self)
+            result = execute(
+                self.schema,
+                document,
+                root_value=Mutation() if is_mutation else QueryRoot(),
+                context_value=context,
+                variable_values=variables,
+                operation_name=operation_name,
+            )
+            errors = [e.formatted for e in result.errors or []]
+            self._log_calls(document, operation, variables, "ok", context, errors)
+        actual = calculator.actual(result.data)
+        self.bucket.give_back(requested - actual)
+        if is_mutation:
+            self.persist()
+        response: dict[str, Any] = {}
+        if errors:
+            response["errors"] = errors
+        response["data"] = result.data
+        extensions: dict[str, Any] = {
+            "cost": {
+                "requestedQueryCost": requested,
+                "actualQueryCost": actual,
+                "throttleStatus": self.bucket.status(),
+            }
+        }
+        if context.search:
+            extensions["search"] = context.search
+        response["extensions"] = extensions
+        return 200, response
+
+    def check_token(self, token: str | None) -> bool:
+        return token is not None and token == self.config.token
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.webhooks.pending() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def _pick_operation(document, name: str | None) -> OperationDefinitionNode | None:
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        return next((o for o in ops if o.name and o.name.value == name), None)
+    return ops[0] if len(ops) == 1 else None

@@ -1,0 +1,146 @@
+"""The control API under /_devstore/ (no token): what tests and `make run` use to drive the store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from . import actions, orders
+from .faults import KINDS
+
+if TYPE_CHECKING:
+    from .app import App
+
+Response = tuple[int, Any]
+
+
+def _order_json(app: App, order: dict) -> dict:
+    store = app.store
+    body = orders.rest_order(order, store.customer(order.get("customer_id")), store.zone)
+    body["refunds"] = [orders.rest_refund(order, r, store.zone) for r in order["refunds"]]
+    body["holds"] = [
+        {
+            "id": h["id"],
+            "fulfillment_order_id": fo["id"],
+            "handle": h.get("handle"),
+            "reason": h["reason"],
+            "reason_notes": h.get("reason_notes"),
+        }
+        for fo in order["fulfillment_orders"]
+        for h in fo["holds"]
+    ]
+    body["fulfillment_orders"] = [
+        {
+            "id": fo["id"],
+            "status": fo["status"].lower(),
+            "line_items": [
+                {
+                    "id": f["id"],
+                    "line_item_id": f["line_item_id"],
+                    "quantity": f["total"],
+                    "fulfillable_quantity": f["remaining"],
+                }
+                for f in fo["line_items"]
+            ],
+        }
+        for fo in order["fulfillment_orders"]
+    ]
+    body["cancel_pending"] = bool(order.get("cancel_pending"))
+    return body
+
+
+def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
+    parts = [p for p in path.split("/") if p][1:]  # drop "_devstore"
+    store = app.store
+    if method == "GET" and parts == ["health"]:
+        return 200, {"ok": True}
+    if parts == ["orders"] and method == "POST":
+        if not isinstance(body, dict):
+            return 400, {"error": "JSON object body required"}
+        with store.lock:
+            try:
+                order = actions.create_order(store, body)
+            except actions.ActionError as exc:
+                return exc.status, {"error": str(exc)}
+        app.persist()
+        return 201, {
+            "id": f"gid://shopify/Order/{order['id']}",
+            "legacy_id": order["id"],
+            "name": order["name"],
+        }
+    if parts == ["orders"] and method == "GET":
+        params = parse_qs(query)
+        email = (params.get("email") or [None])[0]
+        with store.lock:
+            found = [
+                _order_json(app, o)
+                for o in store.iter_orders()
+                if email is None or (o.get("email") or "").lower() == email.lower()
+            ]
+        return 200, found
+    if len(parts) >= 2 and parts[0] == "orders" and parts[1].isdigit():
+        order_id = int(parts[1])
+        with store.lock:
+            order = store.order(order_id)
+            if order is None:
+                return 404, {"error": f"order {order_id} not found"}
+            if len(parts) == 2 and method == "GET":
+                return 200, _order_json(app, order)
+            if len(parts) == 2 and method == "DELETE":
+                actions.delete_order(store, order)
+                result: Response = (200, {"deleted": order_id})
+            elif parts[2:] == ["fulfill"] and method == "POST":
+                lines = None
+                if isinstance(body, dict) and body.get("line_items"):
+                    lines = [
+                        (int(str(li["id"]).rsplit("/", 1)[-1]), int(li["quantity"]))
+                        for li in body["line_items"]
+                    ]
+                try:
+                    state = actions.fulfill(store, order, lines)
+                except actions.ActionError as exc:
+                    return exc.status, {"error": str(exc)}
+                result = (200, {"fulfillment_status": state, "order": _order_json(app, order)})
+            elif parts[2:] == ["cancel"] and method == "POST":
+                if order["cancelled_at"] is not None:
+                    return 409, {"error": "order is already cancelled"}
+                params = body if isinstance(body, dict) else {}
+                actions.cancel_now(
+                    store,
+                    order,
+                    {
+                        "reason": (params.get("reason") or "other").upper(),
+                        "refund": params.get("refund", False),
+                    },
+                )
+                result = (200, _order_json(app, order))
+            else:
+                return 404, {"error": "unknown control endpoint"}
+        app.persist()
+        return result
+    if parts == ["faults"] and method == "POST":
+        if not isinstance(body, dict) or body.get("kind") not in KINDS:
+            return 400, {"error": f"kind must be one of {', '.join(KINDS)}"}
+        try:
+            fault = app.faults.add(body["kind"], int(body.get("count", 1)), body.get("rate"))
+        except ValueError as exc:
+            return 400, {"error": str(exc)}
+        return 201, fault
+    if parts == ["faults"] and method == "GET":
+        return 200, app.faults.snapshot()
+    if parts == ["faults"] and method == "DELETE":
+        app.faults.clear()
+        return 200, []
+    if parts == ["calls"] and method == "GET":
+        with store.lock:
+            return 200, list(store.state.calls)
+    if parts == ["webhooks"] and method == "GET":
+        with store.lock:
+            return 200, list(store.state.deliveries)
+    if parts == ["reset"] and method == "POST":
+        seed = body.get("seed") if isinstance(body, dict) else None
+        app.reset(int(seed) if seed else None)
+        return 200, {"ok": True, "orders": len(store.state.order_ids)}
+    if parts == ["throttle"] and method == "GET":
+        return 200, app.bucket.status()
+    return 404, {"error": "unknown control endpoint"}

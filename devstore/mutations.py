@@ -1,0 +1,533 @@
+"""Write side of the GraphQL API. Each mutation validates like Shopify (messages, fields and codes copied
+from the recordings named in the comments), then calls a state transition in actions.py.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from graphql import GraphQLError
+
+from . import actions, bulk, clock, geo, orders
+from .ids import gid, gid_number, parse_gid
+from .money import to_decimal
+from .resolvers import (
+    BulkOperationNode,
+    FulfillmentOrderNode,
+    JobNode,
+    LineItemNode,
+    OrderNode,
+    RefundNode,
+    WebhookSubscriptionNode,
+    ctx,
+    hold_dict,
+    invalid_id,
+    simple_connection,
+)
+
+STAFF_NOTE_MAX = 255
+PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{5,19}$")
+HOLD_LIMIT = 10
+TOPIC_PREFIXES = ("BULK_OPERATIONS_", "FULFILLMENT_ORDERS_", "FULFILLMENT_HOLDS_", "ORDER_TRANSACTIONS_")
+
+
+def topic_name(enum_value: str) -> str:
+    """ORDERS_PARTIALLY_FULFILLED -> orders/partially_fulfilled (the X-Shopify-Topic form)."""
+    for prefix in TOPIC_PREFIXES:
+        if enum_value.startswith(prefix):
+            return prefix.rstrip("_").lower() + "/" + enum_value[len(prefix) :].lower()
+    resource, _, event = enum_value.partition("_")
+    return f"{resource.lower()}/{event.lower()}"
+
+
+def _record(info, errors: list[dict]) -> None:
+    key = info.path.key
+    ctx(info).user_errors[key] = errors
+
+
+def _plain(errors: list[dict]) -> list[dict]:
+    return [{"field": e["field"], "message": e["message"]} for e in errors]
+
+
+class CalculatedOrderNode:
+    graphql_type = "CalculatedOrder"
+
+    def __init__(self, c, session: dict, order: dict) -> None:
+        self._c, self._s, self._o = c, session, order
+        self.id = gid("CalculatedOrder", session["id"])
+
+    @property
+    def originalOrder(self) -> OrderNode:
+        return OrderNode(self._c, self._o)
+
+    def _lines(self) -> list[dict]:
+        return [
+            li
+            for li in self._o["line_items"]
+            if li["current_quantity"] > 0 or str(li["id"]) in self._s["quantities"]
+        ]
+
+    def lineItems(self, info, query=None, **page) -> dict:
+        quantities = self._s["quantities"]
+        return simple_connection(
+            self._lines(),
+            lambda li: LineItemNode(
+                self._o, li, calculated=True, quantity=quantities.get(str(li["id"]), li["current_quantity"])
+            ),
+            **page,
+        )
+
+    def addedLineItems(self, info, **page) -> dict:
+        return simple_connection([], lambda li: li, **page)
+
+    @property
+    def subtotalLineItemsQuantity(self) -> int:
+        return sum(
+            self._s["quantities"].get(str(li["id"]), li["current_quantity"]) for li in self._o["line_items"]
+        )
+
+
+class Mutation:
+    # --- orderCancel ---------------------------------------------------------------------------------
+
+    def orderCancel(
+        self,
+        info,
+        orderId,
+        restock,
+        reason,
+        refund=None,
+        refundMethod=None,
+        notifyCustomer=None,
+        staffNote=None,
+    ) -> dict:
+        c = ctx(info)
+        errors: list[dict] = []
+        order = c.store.order(gid_number(orderId, "Order"))
+        # Messages, fields and codes: orderCancel-error-messages.json.
+        if order is None:
+            errors.append({"field": ["orderId"], "message": "Order does not exist", "code": "NOT_FOUND"})
+        elif staffNote is not None and len(staffNote) > STAFF_NOTE_MAX:
+            errors.append(
+                {
+                    "field": ["staffNote"],
+                    "message": f"Staff note is too long. Maximum length is {STAFF_NOTE_MAX} characters.",
+                    "code": "INVALID",
+                }
+            )
+        elif refund is not None and refundMethod is not None:
+            errors.append(
+                {
+                    "field": ["refund"],
+                    "message": "Only one of the arguments `refund` or `refund_method` is allowed.",
+                    "code": "INVALID",
+                }
+            )
+        elif order["cancelled_at"] is not None or order.get("cancel_pending"):
+            errors.append(
+                {
+                    "field": ["orderId"],
+                    "message": "Cannot cancel an order that has already been canceled",
+                    "code": "INVALID",
+                }
+            )
+        elif any(li["fulfilled_quantity"] > 0 for li in order["line_items"]):
+            errors.append(
+                {
+                    "field": ["orderId"],
+                    "message": "Cannot cancel an order with fulfilled line items",
+                    "code": "INVALID",
+                }
+            )
+        _record(info, errors)
+        if errors:
+            return {"job": None, "orderCancelUserErrors": errors, "userErrors": _plain(errors)}
+        params = {
+            "reason": reason,
+            "refund": refund,
+            "refund_method": refundMethod,
+            "restock": restock,
+            "notify_customer": bool(notifyCustomer),
+            "staff_note": staffNote,
+        }
+        job = actions.request_cancel(c.store, order, params, c.app.config.job_delay)
+        return {"job": JobNode(job), "orderCancelUserErrors": [], "userErrors": []}
+
+    # --- orderUpdate ---------------------------------------------------------------------------------
+
+    def orderUpdate(self, info, input: dict) -> dict:
+        c = ctx(info)
+        order = c.store.order(gid_number(input.get("id"), "Order"))
+        if order is None:
+            errors = [{"field": ["id"], "message": "Order does not exist"}]
+            _record(info, errors)
+            return {"order": None, "userErrors": errors}
+        changes = {k: v for k, v in input.items() if k != "id"}
+        errors = []
+        # orderUpdate-input-validation.json: an input with only the id is refused with field null.
+        if not changes:
+            errors.append({"field": None, "message": "No valid update parameters have been provided"})
+        if changes.get("phone") is not None and not PHONE.match(str(changes["phone"])):
+            errors.append({"field": ["phone"], "message": "Phone is invalid"})
+        if "shippingAddress" in changes and changes["shippingAddress"] is not None:
+            merged = orders.address_as_input(order.get("shipping_address")) | changes["shippingAddress"]
+            errors += [{"field": f, "message": m} for f, m in geo.validate_address(merged)]
+        _record(info, errors)
+        if errors:
+            return {"order": OrderNode(c, order), "userErrors": errors}
+        if "email" in changes:
+            order["email"] = changes["email"]
+        if "phone" in changes:
+            order["phone"] = changes["phone"]
+        if "note" in changes:
+            order["note"] = changes["note"]
+        if "tags" in changes:
+            order["tags"] = sorted({t.strip() for t in changes["tags"] or [] if t.strip()})
+        if "shippingAddress" in changes:
+            address = changes["shippingAddress"]
+            order["shipping_address"] = (
+                orders.address_from_input(order.get("shipping_address"), address)
+                if address is not None
+                else None
+            )
+        actions.touch(order)
+        actions.publish_order(c.store, order, "orders/updated")
+        return {"order": OrderNode(c, order), "userErrors": []}
+
+    # --- refundCreate --------------------------------------------------------------------------------
+
+    def refundCreate(self, info, input: dict) -> dict:
+        c = ctx(info)
+        order = c.store.order(gid_number(input.get("orderId"), "Order"))
+        if order is None:
+            errors = [{"field": ["orderId"], "message": "Order does not exist"}]
+            _record(info, errors)
+            return {"refund": None, "order": None, "userErrors": errors}
+        errors: list[dict] = []
+        by_tx = {t["id"]: t for t in order["transactions"]}
+        planned: list[tuple[Decimal, dict, str]] = []
+        for tx in input.get("transactions") or []:
+            kind = tx["kind"]
+            # refund-create-transactions-validation.json: a non-REFUND kind has field null.
+            if kind != "REFUND":
+                errors.append({"field": None, "message": f"Kind {kind.lower()} is not a valid transaction"})
+                continue
+            parent = by_tx.get(gid_number(tx.get("parentId"), "OrderTransaction") or -1)
+            if tx.get("parentId") is None:
+                parent = next((t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE")), None)
+            if parent is None:
+                errors.append(
+                    {
+                        "field": ["transactions"],
+                        "message": "Transactions require a parent_id associated with the order",
+                    }
+                )
+                continue
+            amount = to_decimal(tx["amount"])
+            if amount is None or amount <= 0:
+                errors.append(
+                    {"field": ["transactions", "amount"], "message": "Amount must be greater than 0"}
+                )
+                continue
+            # The refund's gateway is the parent's, whatever the input says (the mismatchedGateway case).
+            planned.append((amount, parent, parent["gateway"]))
+        refundable = orders.received(order) - orders.refunded(order)
+        if not errors and sum((p[0] for p in planned), Decimal(0)) > refundable:
+            errors.append(
+                {
+                    "field": ["transactions"],
+                    "message": f"Refund amount can't exceed the refundable amount of {refundable}",
+                }
+            )
+        by_line = {li["id"]: li for li in order["line_items"]}
+        lines: list[tuple[dict, int]] = []
+        for i, rli in enumerate(input.get("refundLineItems") or []):
+            line = by_line.get(gid_number(rli["lineItemId"], "LineItem") or -1)
+            if line is None:
+                errors.append(
+                    {
+                        "field": ["refundLineItems", str(i), "lineItemId"],
+                        "message": "Line item does not exist",
+                    }
+                )
+            elif rli["quantity"] < 1 or rli["quantity"] > line["current_quantity"]:
+                errors.append(
+                    {
+                        "field": ["refundLineItems", str(i), "quantity"],
+                        "message": "Quantity cannot refund more items than were purchased "
+                        f"({line['current_quantity']})",
+                    }
+                )
+            else:
+                lines.append((line, rli["quantity"]))
+        _record(info, errors)
+        if errors:
+            return {"refund": None, "order": OrderNode(c, order), "userErrors": errors}
+        record = actions.refund(
+            c.store,
+            order,
+            transactions=planned,
+            lines=lines,
+            note=input.get("note"),
+            notify=bool(input.get("notify")),
+        )
+        return {"refund": RefundNode(order, record), "order": OrderNode(c, order), "userErrors": []}
+
+    # --- order edits ---------------------------------------------------------------------------------
+    # Messages from order-edit-lifecycle-user-errors.json and orderEdit-quantity-validation.json.
+
+    def orderEditBegin(self, info, id: str) -> dict:
+        c = ctx(info)
+        order = c.store.order(gid_number(id, "Order"))
+        errors = []
+        if order is None:
+            errors.append({"field": ["id"], "message": "The order does not exist."})
+        elif order["cancelled_at"] is not None or order.get("cancel_pending"):
+            errors.append({"field": None, "message": "The order cannot be edited."})
+        _record(info, errors)
+        if errors:
+            return {"calculatedOrder": None, "orderEditSession": None, "userErrors": errors}
+        session = {"id": c.store.new_id("CalculatedOrder"), "order_id": order["id"], "quantities": {}}
+        c.store.state.edits[session["id"]] = session
+        return {
+            "calculatedOrder": CalculatedOrderNode(c, session, order),
+            "orderEditSession": {"id": gid("OrderEditSession", session["id"])},
+            "userErrors": [],
+        }
+
+    def _session(self, c, calculated_id: str) -> tuple[dict | None, dict | None]:
+        session = c.store.state.edits.get(gid_number(calculated_id, "CalculatedOrder") or -1)
+        order = c.store.order(session["order_id"]) if session else None
+        return (session, order) if order else (None, None)
+
+    def orderEditSetQuantity(
+        self, info, id: str, lineItemId: str, quantity: int, restock=None, locationId=None
+    ) -> dict:
+        c = ctx(info)
+        session, order = self._session(c, id)
+        errors = []
+        line = None
+        if session is None:
+            errors.append({"field": ["id"], "message": "The calculated order does not exist."})
+        elif quantity < 0:
+            errors.append({"field": ["quantity"], "message": "must be greater than or equal to 0"})
+        else:
+            number = (parse_gid(lineItemId) or ("", -1))[1]
+            line = next((li for li in order["line_items"] if li["id"] == number), None)
+            if line is None:
+                errors.append(
+                    {"field": ["lineItemId"], "message": "The line item does not exist on the order."}
+                )
+            elif quantity < line["fulfilled_quantity"]:
+                # Not recorded: Shopify only edits unfulfilled quantities.
+                errors.append(
+                    {
+                        "field": ["quantity"],
+                        "message": "The quantity can't be lower than the fulfilled quantity.",
+                    }
+                )
+        _record(info, errors)
+        if errors:
+            return {
+                "calculatedOrder": None,
+                "calculatedLineItem": None,
+                "orderEditSession": None,
+                "userErrors": errors,
+            }
+        session["quantities"][str(line["id"])] = quantity
+        return {
+            "calculatedOrder": CalculatedOrderNode(c, session, order),
+            "calculatedLineItem": LineItemNode(order, line, calculated=True, quantity=quantity),
+            "orderEditSession": {"id": gid("OrderEditSession", session["id"])},
+            "userErrors": [],
+        }
+
+    def orderEditCommit(self, info, id: str, notifyCustomer=None, staffNote=None) -> dict:
+        c = ctx(info)
+        session, order = self._session(c, id)
+        if session is None:
+            errors = [{"field": ["id"], "message": "The calculated order does not exist."}]
+            _record(info, errors)
+            return {"order": None, "successMessages": None, "userErrors": errors}
+        _record(info, [])
+        quantities = {int(k): v for k, v in session["quantities"].items()}
+        del c.store.state.edits[session["id"]]
+        actions.commit_edit(c.store, order, quantities, staffNote)
+        return {"order": OrderNode(c, order), "successMessages": ["Order updated"], "userErrors": []}
+
+    # --- fulfillment holds ---------------------------------------------------------------------------
+    # Messages and codes from fulfillment-order-hold-validation.json; unknown ids from
+    # fulfillment-order-lifecycle.json (top-level RESOURCE_NOT_FOUND, data null).
+
+    def fulfillmentOrderHold(self, info, id: str, fulfillmentHold: dict) -> dict:
+        c = ctx(info)
+        order, fo = c.store.fulfillment_order(gid_number(id, "FulfillmentOrder") or -1)
+        if fo is None or fo["status"] in ("CLOSED", "CANCELLED"):
+            raise (
+                invalid_id(id)
+                if fo is None
+                else GraphQLError(
+                    "The fulfillment order can't be put on hold.", extensions={"code": "BAD_REQUEST"}
+                )
+            )
+        errors: list[dict] = []
+        params = fulfillmentHold
+        handle = params.get("handle")
+        line_inputs = params.get("fulfillmentOrderLineItems") or []
+        partial: dict[int, int] | None = None
+        # Check order as Shopify shows it: line-item shape first (zeroQuantity and duplicateLineItems are
+        # reported even once the hold limit is reached), then the handle, the limit, and splittability.
+        ids = [gid_number(li["id"], "FulfillmentOrderLineItem") for li in line_inputs]
+        zero = next((i for i, li in enumerate(line_inputs) if li["quantity"] <= 0), None)
+        if zero is not None:
+            errors.append(
+                {
+                    "field": ["fulfillmentHold", "fulfillmentOrderLineItems", str(zero), "quantity"],
+                    "message": "You must select at least one item to place on partial hold.",
+                    "code": "GREATER_THAN_ZERO",
+                }
+            )
+        elif len(set(ids)) != len(ids):
+            errors.append(
+                {
+                    "field": ["fulfillmentHold", "fulfillmentOrderLineItems"],
+                    "message": "must contain unique line item ids",
+                    "code": "DUPLICATED_FULFILLMENT_ORDER_LINE_ITEMS",
+                }
+            )
+        elif handle and any(h.get("handle") == handle for h in fo["holds"]):
+            errors.append(
+                {
+                    "field": ["fulfillmentHold", "handle"],
+                    "message": "The handle provided for the fulfillment hold is already in use by this app "
+                    "for another hold on this fulfillment order.",
+                    "code": "DUPLICATE_FULFILLMENT_HOLD_HANDLE",
+                }
+            )
+        elif len(fo["holds"]) >= HOLD_LIMIT:
+            errors.append(
+                {
+                    "field": ["id"],
+                    "message": "The maximum number of fulfillment holds for this fulfillment order has "
+                    "been reached for this app. An app can only have up to 10 holds on a single fulfillment "
+                    "order at any one time.",
+                    "code": "FULFILLMENT_ORDER_HOLD_LIMIT_REACHED",
+                }
+            )
+        elif line_inputs:
+            remaining = {fli["id"]: fli["remaining"] for fli in fo["line_items"]}
+            requested = dict(zip(ids, (li["quantity"] for li in line_inputs), strict=True))
+            bad = next(
+                (i for i, n in enumerate(ids) if n not in remaining or requested[n] > remaining[n]), None
+            )
+            if bad is not None:
+                errors.append(
+                    {
+                        "field": ["fulfillmentHold", "fulfillmentOrderLineItems", str(bad), "quantity"],
+                        "message": "The line item quantity is invalid.",
+                        "code": "INVALID_LINE_ITEM_QUANTITY",
+                    }
+                )
+            elif requested != {k: v for k, v in remaining.items() if v > 0}:
+                if fo["status"] == "ON_HOLD":
+                    errors.append(
+                        {
+                            "field": ["fulfillmentHold", "fulfillmentOrderLineItems"],
+                            "message": "The fulfillment order is not in a splittable state.",
+                            "code": "FULFILLMENT_ORDER_NOT_SPLITTABLE",
+                        }
+                    )
+                else:
+                    partial = requested
+        _record(info, errors)
+        if errors:
+            return {
+                "fulfillmentHold": None,
+                "fulfillmentOrder": None,
+                "remainingFulfillmentOrder": None,
+                "userErrors": errors,
+            }
+        record, remaining_fo = actions.hold(c.store, order, fo, params, partial)
+        return {
+            "fulfillmentHold": hold_dict(record),
+            "fulfillmentOrder": FulfillmentOrderNode(c, order, fo),
+            "remainingFulfillmentOrder": FulfillmentOrderNode(c, order, remaining_fo)
+            if remaining_fo
+            else None,
+            "userErrors": [],
+        }
+
+    def fulfillmentOrderReleaseHold(self, info, id: str, holdIds=None, externalId=None) -> dict:
+        c = ctx(info)
+        order, fo = c.store.fulfillment_order(gid_number(id, "FulfillmentOrder") or -1)
+        if fo is None:
+            raise invalid_id(id)
+        errors = []
+        wanted: set[int] | None = None
+        if holdIds:
+            wanted = {gid_number(h, "FulfillmentHold") or -1 for h in holdIds}
+            known = {h["id"] for h in fo["holds"]}
+            if not wanted <= known:
+                errors.append(
+                    {
+                        "field": ["holdIds"],
+                        "message": "The fulfillment hold does not exist.",
+                        "code": "INVALID_ACCESS",
+                    }
+                )
+        elif fo["status"] != "ON_HOLD":
+            errors.append(
+                {
+                    "field": ["id"],
+                    "message": "The fulfillment order is not on hold.",
+                    "code": "FAILED_TO_RELEASE_HOLD",
+                }
+            )
+        _record(info, errors)
+        if errors:
+            return {"fulfillmentOrder": FulfillmentOrderNode(c, order, fo), "userErrors": errors}
+        actions.release_hold(c.store, order, fo, wanted)
+        return {"fulfillmentOrder": FulfillmentOrderNode(c, order, fo), "userErrors": []}
+
+    # --- webhooks ------------------------------------------------------------------------------------
+
+    def webhookSubscriptionCreate(self, info, topic: str, webhookSubscription: dict) -> dict:
+        c = ctx(info)
+        uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")
+        errors = []
+        if not uri:
+            errors.append(
+                {"field": ["webhookSubscription", "callbackUrl"], "message": "Address can't be blank"}
+            )
+        elif not re.match(r"^https?://", uri):
+            errors.append({"field": ["webhookSubscription", "callbackUrl"], "message": "Address is invalid"})
+        elif any(s["topic"] == topic and s["uri"] == uri for s in c.store.state.subscriptions.values()):
+            errors.append(
+                {
+                    "field": ["webhookSubscription", "callbackUrl"],
+                    "message": "Address for this topic has already been taken",
+                }
+            )
+        _record(info, errors)
+        if errors:
+            return {"webhookSubscription": None, "userErrors": errors}
+        sub = {
+            "id": c.store.new_id("WebhookSubscription"),
+            "topic": topic,
+            "topic_name": topic_name(topic),
+            "uri": uri,
+            "format": webhookSubscription.get("format") or "JSON",
+            "include_fields": webhookSubscription.get("includeFields") or [],
+            "created_at": clock.now(),
+        }
+        c.store.state.subscriptions[sub["id"]] = sub
+        return {"webhookSubscription": WebhookSubscriptionNode(sub), "userErrors": []}
+
+    # --- bulk operations -----------------------------------------------------------------------------
+
+    def bulkOperationRunQuery(self, info, query: str, groupObjects: bool = False) -> dict:
+        c = ctx(info)
+        op, errors = bulk.start(c.app, query)
+        _record(info, errors)
+        return {"bulkOperation": BulkOperationNode(op) if op else None, "userErrors": errors}

@@ -1,0 +1,121 @@
+"""HTTP layer: a ThreadingHTTPServer routing to the Admin API, the control API and bulk result files."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import control
+from .app import INVALID_TOKEN_BODY, App
+
+GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[\w-]+)/graphql\.json$")
+BULK_PATH = re.compile(r"^/_devstore/bulk/(?P<id>\d+)\.jsonl$")
+
+
+class DevstoreServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        super().__init__((app.config.host, app.config.port), Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: DevstoreServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def _read_json(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return ValueError
+
+    def _send(self, status: int, body: Any, content_type: str = "application/json; charset=utf-8") -> None:
+        data = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
+        if isinstance(body, str):
+            content_type = "text/html; charset=utf-8"
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    # --- verbs -------------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
+    def _route(self, method: str) -> None:
+        url = urlsplit(self.path)
+        app = self.server.app
+        match = GRAPHQL_PATH.match(url.path)
+        if match and method == "POST":
+            self._graphql(app, match.group("version"))
+            return
+        bulk = BULK_PATH.match(url.path)
+        if bulk and method == "GET":
+            self._bulk_file(app, int(bulk.group("id")))
+            return
+        if url.path.startswith("/_devstore/"):
+            body = self._read_json() if method == "POST" else None
+            if body is ValueError:
+                self._send(400, {"error": "body is not JSON"})
+                return
+            status, payload = control.handle(app, method, url.path, url.query, body)
+            self._send(status, payload)
+            return
+        self._send(404, {"errors": "Not Found"})
+
+    def _graphql(self, app: App, version: str) -> None:
+        body = self._read_json()
+        if not app.check_token(self.headers.get("X-Shopify-Access-Token")):
+            self._send(401, INVALID_TOKEN_BODY)
+            return
+        if body is ValueError:
+            self._send(400, {"errors": "Invalid JSON in request body"})
+            return
+        status, payload = app.graphql(body)
+        if status == 0:
+            # Timeout fault: hold the connection past any sane client read timeout, then drop it unanswered.
+            time.sleep(app.config.fault_timeout_seconds)
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        self._send(status, payload)
+
+    def _bulk_file(self, app: App, op_id: int) -> None:
+        path = app.bulk_dir / f"{op_id}.jsonl"
+        if not path.exists():
+            self._send(404, {"errors": "Not Found"})
+            return
+        size = path.stat().st_size
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonl")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        with path.open("rb") as fh:
+            while chunk := fh.read(64 * 1024):
+                self.wfile.write(chunk)

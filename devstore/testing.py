@@ -1,0 +1,255 @@
+"""Start a real devstore process for tests: ``with start_devstore(seed=50) as store: ...``.
+
+The process is ``python -m devstore`` (``sys.executable``) on a free port (``--port 0``; the port is read
+from the ready line). Helpers talk to it over HTTP with the standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import API_VERSION
+
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+READY_PREFIX = "devstore listening on "
+
+
+class DevstoreError(RuntimeError):
+    pass
+
+
+class Devstore:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        token: str = "devstore-test-token",  # noqa: S107 - test defaults, not secrets
+        webhook_url: str | None = None,
+        webhook_secret: str = "devstore-test-secret",  # noqa: S107
+        bucket: float = 2000,
+        restore_rate: float = 100,
+        state_file: str | Path | None = None,
+        extra_args: Iterable[str] = (),
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.seed = seed
+        self.token = token
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self.bucket = bucket
+        self.restore_rate = restore_rate
+        self.state_file = Path(state_file) if state_file else None
+        self.extra_args = list(extra_args)
+        self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen[str] | None = None
+        self.base_url = ""
+        self.output: list[str] = []
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def command(self) -> list[str]:
+        cmd = [
+            sys.executable,
+            "-m",
+            "devstore",
+            "--port",
+            "0",
+            "--token",
+            self.token,
+            "--webhook-secret",
+            self.webhook_secret,
+            "--seed",
+            str(self.seed),
+            "--bucket",
+            str(self.bucket),
+            "--restore-rate",
+            str(self.restore_rate),
+        ]
+        if self.webhook_url:
+            cmd += ["--webhook-url", self.webhook_url]
+        if self.state_file:
+            cmd += ["--state-file", str(self.state_file)]
+        return cmd + self.extra_args
+
+    def start(self) -> Devstore:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(PACKAGE_PARENT) + os.pathsep + env.get("PYTHONPATH", "")
+        env["PYTHONUNBUFFERED"] = "1"
+        self.process = subprocess.Popen(
+            self.command(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=str(PACKAGE_PARENT),
+        )
+        ready = threading.Event()
+
+        def pump() -> None:
+            assert self.process and self.process.stdout
+            for line in self.process.stdout:
+                self.output.append(line.rstrip("\n"))
+                if line.startswith(READY_PREFIX) and not ready.is_set():
+                    self.base_url = line[len(READY_PREFIX) :].strip()
+                    ready.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+        deadline = time.monotonic() + self.startup_timeout
+        while not ready.wait(0.05):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise DevstoreError("devstore did not start:\n" + "\n".join(self.output[-30:]))
+        self.get("/_devstore/health")
+        return self
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.process = None
+
+    def restart(self) -> Devstore:
+        self.stop()
+        return self.start()
+
+    def __enter__(self) -> Devstore:
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- HTTP --------------------------------------------------------------------------------------
+
+    def graphql_url(self, version: str = API_VERSION) -> str:
+        return f"{self.base_url}/admin/api/{version}/graphql.json"
+
+    def _request(
+        self,
+        method: str,
+        path_or_url: str,
+        body: Any = None,
+        headers: dict | None = None,
+        timeout: float = 30,
+    ) -> tuple[int, Any]:
+        url = path_or_url if path_or_url.startswith("http") else self.base_url + path_or_url
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(  # noqa: S310 - our own http base URL
+            url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                raw = response.read()
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            raw, status = exc.read(), exc.code
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+    def get(self, path: str) -> Any:
+        status, body = self._request("GET", path)
+        if status >= 400:
+            raise DevstoreError(f"GET {path} -> {status}: {body}")
+        return body
+
+    def post(self, path: str, body: Any = None) -> Any:
+        status, payload = self._request("POST", path, body if body is not None else {})
+        if status >= 400:
+            raise DevstoreError(f"POST {path} -> {status}: {payload}")
+        return payload
+
+    def graphql(
+        self,
+        query: str,
+        variables: dict | None = None,
+        *,
+        operation_name: str | None = None,
+        version: str = API_VERSION,
+        token: str | None = None,
+    ) -> dict:
+        body = {"query": query, "variables": variables or {}}
+        if operation_name:
+            body["operationName"] = operation_name
+        status, payload = self._request(
+            "POST", self.graphql_url(version), body, {"X-Shopify-Access-Token": token or self.token}
+        )
+        if status != 200:
+            raise DevstoreError(f"graphql -> HTTP {status}: {payload}")
+        return payload
+
+    # --- control API -------------------------------------------------------------------------------
+
+    def create_order(self, **fields: Any) -> dict:
+        fields.setdefault("email", "shopper@example.com")
+        fields.setdefault("line_items", [{"title": "Test item", "quantity": 1, "price": "10.00"}])
+        return self.post("/_devstore/orders", fields)
+
+    def fulfill(self, legacy_id: int, line_items: list[dict] | None = None) -> dict:
+        return self.post(
+            f"/_devstore/orders/{legacy_id}/fulfill", {"line_items": line_items} if line_items else {}
+        )
+
+    def cancel(self, legacy_id: int, **fields: Any) -> dict:
+        return self.post(f"/_devstore/orders/{legacy_id}/cancel", fields)
+
+    def order(self, legacy_id: int) -> dict:
+        return self.get(f"/_devstore/orders/{legacy_id}")
+
+    def orders(self, email: str | None = None) -> list[dict]:
+        return self.get("/_devstore/orders" + (f"?email={urllib.request.quote(email)}" if email else ""))
+
+    def fault(self, kind: str, count: int = 1, rate: float | None = None) -> dict:
+        body: dict[str, Any] = {"kind": kind, "count": count}
+        if rate is not None:
+            body["rate"] = rate
+        return self.post("/_devstore/faults", body)
+
+    def calls(self) -> list[dict]:
+        return self.get("/_devstore/calls")
+
+    def webhooks(self) -> list[dict]:
+        return self.get("/_devstore/webhooks")
+
+    def reset(self, seed: int | None = None) -> dict:
+        return self.post("/_devstore/reset", {"seed": seed} if seed else {})
+
+
+def start_devstore(
+    *,
+    seed: int = 0,
+    token: str = "devstore-test-token",  # noqa: S107 - test defaults, not secrets
+    webhook_url: str | None = None,
+    webhook_secret: str = "devstore-test-secret",  # noqa: S107
+    bucket: float = 2000,
+    restore_rate: float = 100,
+    extra_args: Iterable[str] = (),
+    state_file: str | Path | None = None,
+) -> Devstore:
+    """Start a devstore process and return it (use as a context manager to stop it)."""
+    return Devstore(
+        seed=seed,
+        token=token,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        bucket=bucket,
+        restore_rate=restore_rate,
+        extra_args=extra_args,
+        state_file=state_file,
+    ).start()

@@ -1,0 +1,347 @@
+"""Regenerate devstore/schema.graphql as a strict subset of Shopify's Admin schema.
+
+Run by hand when the devstore needs another field:
+    python -m devstore.tools.make_schema ../shared/shopify/admin-2026-07.graphql > devstore/schema.graphql
+
+Only the types and fields listed in WANTED are emitted (field and argument types copied verbatim).
+Input objects and enums reachable from an emitted argument are emitted whole, because a client may send
+any of their fields and validation must then accept it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    build_schema,
+)
+from graphql.language import print_ast
+
+MONEY = ["shopMoney", "presentmentMoney"]
+CONNECTION = ["edges", "nodes", "pageInfo"]
+EDGE = ["cursor", "node"]
+
+WANTED: dict[str, list[str]] = {
+    "QueryRoot": [
+        "shop",
+        "order",
+        "orders",
+        "ordersCount",
+        "customer",
+        "customers",
+        "job",
+        "node",
+        "nodes",
+        "currentBulkOperation",
+        "bulkOperation",
+        "webhookSubscriptions",
+        "fulfillmentOrder",
+    ],
+    "Mutation": [
+        "orderCancel",
+        "orderUpdate",
+        "refundCreate",
+        "orderEditBegin",
+        "orderEditSetQuantity",
+        "orderEditCommit",
+        "fulfillmentOrderHold",
+        "fulfillmentOrderReleaseHold",
+        "webhookSubscriptionCreate",
+        "bulkOperationRunQuery",
+    ],
+    "Node": ["id"],
+    "Shop": ["id", "name", "myshopifyDomain", "ianaTimezone", "currencyCode", "email"],
+    "Order": [
+        "id",
+        "legacyResourceId",
+        "name",
+        "email",
+        "phone",
+        "createdAt",
+        "updatedAt",
+        "processedAt",
+        "cancelledAt",
+        "cancelReason",
+        "closed",
+        "closedAt",
+        "displayFinancialStatus",
+        "displayFulfillmentStatus",
+        "tags",
+        "note",
+        "risk",
+        "currencyCode",
+        "presentmentCurrencyCode",
+        "totalPriceSet",
+        "subtotalPriceSet",
+        "totalShippingPriceSet",
+        "totalRefundedSet",
+        "currentTotalPriceSet",
+        "currentSubtotalPriceSet",
+        "totalOutstandingSet",
+        "totalReceivedSet",
+        "shippingAddress",
+        "customer",
+        "lineItems",
+        "fulfillmentOrders",
+        "refunds",
+        "transactions",
+        "merchantEditable",
+        "paymentGatewayNames",
+        "poNumber",
+        "test",
+        "edited",
+        "fullyPaid",
+        "unpaid",
+    ],
+    "OrderConnection": CONNECTION,
+    "OrderEdge": EDGE,
+    "PageInfo": ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor"],
+    "Count": ["count", "precision"],
+    "MoneyBag": MONEY,
+    "MoneyV2": ["amount", "currencyCode"],
+    "MailingAddress": [
+        "id",
+        "firstName",
+        "lastName",
+        "name",
+        "address1",
+        "address2",
+        "city",
+        "province",
+        "provinceCode",
+        "country",
+        "countryCodeV2",
+        "zip",
+        "phone",
+        "company",
+    ],
+    "OrderRiskSummary": ["assessments"],
+    "OrderRiskAssessment": ["riskLevel"],
+    "Customer": [
+        "id",
+        "legacyResourceId",
+        "email",
+        "defaultEmailAddress",
+        "firstName",
+        "lastName",
+        "displayName",
+        "createdAt",
+        "updatedAt",
+        "numberOfOrders",
+        "tags",
+    ],
+    "CustomerEmailAddress": ["emailAddress"],
+    "CustomerConnection": CONNECTION,
+    "CustomerEdge": EDGE,
+    "LineItem": [
+        "id",
+        "title",
+        "name",
+        "variantTitle",
+        "sku",
+        "quantity",
+        "currentQuantity",
+        "unfulfilledQuantity",
+        "fulfillableQuantity",
+        "refundableQuantity",
+        "originalUnitPriceSet",
+        "discountedUnitPriceSet",
+        "originalTotalSet",
+        "image",
+        "merchantEditable",
+        "variant",
+        "requiresShipping",
+    ],
+    "LineItemConnection": CONNECTION,
+    "LineItemEdge": EDGE,
+    "ProductVariant": ["id", "title", "sku"],
+    "Image": ["id", "url", "altText"],
+    "FulfillmentOrder": [
+        "id",
+        "status",
+        "requestStatus",
+        "createdAt",
+        "updatedAt",
+        "fulfillAt",
+        "fulfillBy",
+        "assignedLocation",
+        "fulfillmentHolds",
+        "lineItems",
+        "order",
+        "orderId",
+        "orderName",
+        "supportedActions",
+    ],
+    "FulfillmentOrderConnection": CONNECTION,
+    "FulfillmentOrderEdge": EDGE,
+    "FulfillmentOrderLineItem": ["id", "totalQuantity", "remainingQuantity", "lineItem", "sku"],
+    "FulfillmentOrderLineItemConnection": CONNECTION,
+    "FulfillmentOrderLineItemEdge": EDGE,
+    "FulfillmentOrderSupportedAction": ["action"],
+    "FulfillmentHold": [
+        "id",
+        "handle",
+        "reason",
+        "reasonNotes",
+        "displayReason",
+        "heldByApp",
+        "heldByRequestingApp",
+    ],
+    "App": ["id", "title"],
+    "FulfillmentOrderAssignedLocation": ["name", "location"],
+    "Location": ["id", "name"],
+    "Refund": ["id", "legacyResourceId", "note", "createdAt", "totalRefundedSet", "transactions"],
+    "OrderTransaction": ["id", "kind", "status", "gateway", "amountSet", "createdAt", "parentTransaction"],
+    "OrderTransactionConnection": CONNECTION,
+    "OrderTransactionEdge": EDGE,
+    "Job": ["id", "done"],
+    "BulkOperation": [
+        "id",
+        "status",
+        "type",
+        "errorCode",
+        "createdAt",
+        "completedAt",
+        "objectCount",
+        "rootObjectCount",
+        "fileSize",
+        "url",
+        "partialDataUrl",
+        "query",
+    ],
+    "WebhookSubscription": ["id", "topic", "uri", "format", "createdAt", "updatedAt", "includeFields"],
+    "WebhookSubscriptionConnection": CONNECTION,
+    "WebhookSubscriptionEdge": EDGE,
+    "UserError": ["field", "message"],
+    "OrderCancelPayload": ["job", "orderCancelUserErrors", "userErrors"],
+    "OrderCancelUserError": ["field", "message", "code"],
+    "OrderUpdatePayload": ["order", "userErrors"],
+    "RefundCreatePayload": ["refund", "order", "userErrors"],
+    "OrderEditBeginPayload": ["calculatedOrder", "orderEditSession", "userErrors"],
+    "OrderEditSetQuantityPayload": [
+        "calculatedOrder",
+        "calculatedLineItem",
+        "orderEditSession",
+        "userErrors",
+    ],
+    "OrderEditCommitPayload": ["order", "successMessages", "userErrors"],
+    "OrderEditSession": ["id"],
+    "CalculatedOrder": ["id", "originalOrder", "lineItems", "addedLineItems", "subtotalLineItemsQuantity"],
+    "CalculatedLineItem": [
+        "id",
+        "title",
+        "quantity",
+        "sku",
+        "variant",
+        "variantTitle",
+        "originalUnitPriceSet",
+        "editableQuantity",
+    ],
+    "CalculatedLineItemConnection": CONNECTION,
+    "CalculatedLineItemEdge": EDGE,
+    "FulfillmentOrderHoldPayload": [
+        "fulfillmentHold",
+        "fulfillmentOrder",
+        "remainingFulfillmentOrder",
+        "userErrors",
+    ],
+    "FulfillmentOrderHoldUserError": ["field", "message", "code"],
+    "FulfillmentOrderReleaseHoldPayload": ["fulfillmentOrder", "userErrors"],
+    "FulfillmentOrderReleaseHoldUserError": ["field", "message", "code"],
+    "WebhookSubscriptionCreatePayload": ["webhookSubscription", "userErrors"],
+    "BulkOperationRunQueryPayload": ["bulkOperation", "userErrors"],
+    "BulkOperationUserError": ["field", "message", "code"],
+}
+
+# Interfaces kept on object types (others are dropped: fewer fields/interfaces is still a subset).
+KEPT_INTERFACES = {"Node"}
+BUILTIN = {"String", "Int", "Float", "Boolean", "ID"}
+
+
+def _named(t):
+    while isinstance(t, (GraphQLNonNull, GraphQLList)):
+        t = t.of_type
+    return t
+
+
+def _args_sdl(field) -> str:
+    if not field.args:
+        return ""
+    parts = []
+    for name, arg in field.args.items():
+        s = f"{name}: {arg.type}"
+        if arg.ast_node is not None and arg.ast_node.default_value is not None:
+            s += f" = {print_ast(arg.ast_node.default_value)}"
+        parts.append(s)
+    return "(" + ", ".join(parts) + ")"
+
+
+def generate(real_sdl: str) -> str:
+    real = build_schema(real_sdl, assume_valid=True)
+    needed_inputs: list[str] = []
+    needed_enums: set[str] = set()
+    needed_scalars: set[str] = set()
+    out: list[str] = []
+
+    def note(t) -> None:
+        n = _named(t)
+        if isinstance(n, GraphQLEnumType):
+            needed_enums.add(n.name)
+        elif isinstance(n, GraphQLScalarType) and n.name not in BUILTIN:
+            needed_scalars.add(n.name)
+        elif isinstance(n, GraphQLInputObjectType) and n.name not in needed_inputs:
+            needed_inputs.append(n.name)
+            for f in n.fields.values():
+                note(f.type)
+
+    for tname, fields in WANTED.items():
+        t = real.type_map[tname]
+        lines = []
+        for fname in fields:
+            f = t.fields[fname]
+            note(f.type)
+            for a in f.args.values():
+                note(a.type)
+            target = _named(f.type)
+            if isinstance(target, (GraphQLObjectType, GraphQLInterfaceType)) and target.name not in WANTED:
+                raise SystemExit(f"{tname}.{fname} returns {target.name}, which is not in WANTED")
+            lines.append(f"  {fname}{_args_sdl(f)}: {f.type}")
+        if isinstance(t, GraphQLInterfaceType):
+            head = f"interface {tname}"
+        else:
+            kept = [i.name for i in t.interfaces if i.name in KEPT_INTERFACES]
+            head = f"type {tname}" + (" implements " + " & ".join(kept) if kept else "")
+        out.append(head + " {\n" + "\n".join(lines) + "\n}")
+
+    for name in needed_inputs:
+        t = real.type_map[name]
+        lines = []
+        for fname, f in t.fields.items():
+            s = f"  {fname}: {f.type}"
+            if f.ast_node is not None and f.ast_node.default_value is not None:
+                s += f" = {print_ast(f.ast_node.default_value)}"
+            lines.append(s)
+        out.append(f"input {name} {{\n" + "\n".join(lines) + "\n}")
+    for name in sorted(needed_enums):
+        out.append(f"enum {name} {{\n" + "\n".join(f"  {v}" for v in real.type_map[name].values) + "\n}")
+    for name in sorted(needed_scalars):
+        out.append(f"scalar {name}")
+    header = (
+        "# A strict subset of Shopify's Admin GraphQL schema (API 2026-07), generated by\n"
+        "# devstore/tools/make_schema.py: same names and types, fewer fields.\n"
+        "schema {\n  query: QueryRoot\n  mutation: Mutation\n}\n\n"
+        "directive @idempotent(key: String!) on FIELD\n"
+    )
+    return header + "\n" + "\n\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(generate(Path(sys.argv[1]).read_text()))

@@ -1,0 +1,509 @@
+"""The one place that speaks to Shopify's Admin GraphQL API.
+
+A `requests.Session` with connect and read timeouts, the token header and the pinned API version; the
+GraphQL documents live in `shopify_sync/graphql/*.graphql`. Answers come back as the typed objects of
+`shopify_sync.types`; failures as the exceptions of `shopify_sync.errors`.
+
+Retries: queries are retried on 5xx, timeouts and connection failures with exponential backoff and full
+jitter, a bounded number of times. Mutations are not: a mutation that got no answer may have happened, and a
+cancel or a refund must never be sent twice, so the caller gets `ShopifyTransientError(may_have_applied=True)`
+and re-reads the order before deciding. Throttling is handled here for both: a THROTTLED answer means
+Shopify did not run the request, so it is waited out and sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import requests
+from django.conf import settings
+from urllib3.exceptions import NewConnectionError
+
+from shopify_sync import graphql_results
+from shopify_sync.errors import (
+    ShopifyAuthError,
+    ShopifyGraphQLError,
+    ShopifyTransientError,
+    ShopifyUserError,
+    UserError,
+)
+from shopify_sync.graphql import document
+from shopify_sync.throttle import CostBucket, ThrottleStatus
+from shopify_sync.types import MailingAddress, Money, OrderData, ShopData
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_COST = 1000  # Shopify refuses a single query whose requested cost is above this
+MAX_PAGE_SIZE = 250  # Shopify's cap on `first`
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersPage:
+    orders: list[OrderData]
+    has_next_page: bool
+    end_cursor: str | None
+    requested_cost: int | None
+    actual_cost: int | None
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelJob:
+    job_id: str | None
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOperation:
+    id: str
+    status: str
+    error_code: str | None
+    object_count: int
+    root_object_count: int
+    url: str | None
+    partial_data_url: str | None
+    completed_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {"COMPLETED", "FAILED", "CANCELED", "EXPIRED"}
+
+    @classmethod
+    def from_node(cls, node: dict) -> BulkOperation:
+        return cls(
+            id=node["id"],
+            status=node["status"],
+            error_code=node.get("errorCode"),
+            object_count=int(node.get("objectCount") or 0),
+            root_object_count=int(node.get("rootObjectCount") or 0),
+            url=node.get("url"),
+            partial_data_url=node.get("partialDataUrl"),
+            completed_at=graphql_results.parse_datetime(node.get("completedAt")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSubscription:
+    id: str
+    topic: str
+    uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTransaction:
+    id: str
+    kind: str  # OrderTransactionKind: SALE, CAPTURE, AUTHORIZATION, REFUND, VOID, ...
+    status: str  # OrderTransactionStatus: SUCCESS, PENDING, FAILURE, ...
+    gateway: str
+    amount: Money  # in the currency the shopper paid in
+    parent_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRecord:
+    id: str
+    note: str
+    amount: Money  # in the currency the shopper paid in
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPayments:
+    order_gid: str
+    presentment_currency: str
+    transactions: list[OrderTransaction]
+    refunds: list[RefundRecord]
+
+    def captured(self) -> list[OrderTransaction]:
+        """Successful transactions that took the shopper's money: what a refund names as its parent."""
+        return [t for t in self.transactions if t.kind in ("SALE", "CAPTURE") and t.status == "SUCCESS"]
+
+
+REFUND_METHODS = {
+    "original": {"originalPaymentMethodsRefund": True},
+    "store_credit": {"storeCreditRefund": {}},
+}
+
+
+class ShopifyClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        access_token: str,
+        api_version: str,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        max_attempts: int = 6,
+        max_throttled_attempts: int = 30,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 16.0,
+        session: requests.Session | None = None,
+        bucket: CostBucket | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.endpoint = f"{base_url.rstrip('/')}/admin/api/{api_version}/graphql.json"
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.max_throttled_attempts = max_throttled_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._sleep = sleep
+        self.bucket = bucket or CostBucket(sleep=sleep)
+        self.session = session or requests.Session()
+        self.session.headers.update(
+            {"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"}
+        )
+        # Requested cost of each operation we have sent, by operation and page size: the bucket must hold
+        # this much before we send it again.
+        self._known_costs: dict[tuple[str, int | None], int] = {}
+        self.requests_sent = 0
+        self.throttled_answers = 0
+        self.last_cost: dict = {}  # `extensions.cost` of the last answer
+
+    def __repr__(self) -> str:  # never show the token, even in a traceback's locals
+        return f"<ShopifyClient {self.endpoint}>"
+
+    @classmethod
+    def from_settings(cls, **options) -> ShopifyClient:
+        return cls(
+            base_url=settings.SHOPIFY_API_BASE_URL,
+            access_token=settings.SHOPIFY_ACCESS_TOKEN,
+            api_version=settings.SHOPIFY_API_VERSION,
+            **options,
+        )
+
+    # -- the transport ---------------------------------------------------------------------------------
+
+    def execute(
+        self, file: str, operation: str, variables: dict | None = None, *, mutation: bool = False
+    ) -> dict:
+        """Send one operation of `graphql/<file>.graphql`; return its `data`."""
+        variables = variables or {}
+        cost_key = (operation, variables.get("first"))
+        attempts = throttled = 0
+        while True:
+            attempts += 1
+            estimate = self._known_costs.get(cost_key, 0)
+            self.bucket.acquire(estimate)
+            status: ThrottleStatus | None = None
+            try:
+                body = self._post(
+                    {"query": document(file), "operationName": operation, "variables": variables}
+                )
+                status = ThrottleStatus.from_extensions(body.get("extensions"))
+            except ShopifyTransientError as exc:
+                if mutation and exc.may_have_applied:
+                    raise
+                if attempts >= self.max_attempts:
+                    raise ShopifyTransientError(
+                        f"{operation}: gave up after {attempts} attempts: {exc}", may_have_applied=False
+                    ) from exc
+                self._backoff(attempts, operation, exc)
+                continue
+            finally:
+                self.bucket.release(estimate, status)
+
+            cost = self.last_cost = (body.get("extensions") or {}).get("cost") or {}
+            if cost.get("requestedQueryCost") is not None:
+                self._known_costs[cost_key] = int(cost["requestedQueryCost"])
+            errors = body.get("errors") or []
+            if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors):
+                self.throttled_answers += 1
+                throttled += 1
+                if throttled >= self.max_throttled_attempts:
+                    raise ShopifyTransientError(f"{operation}: still throttled after {throttled} tries")
+                # Not run by Shopify: wait until the bucket holds the whole requested cost, then resend.
+                needed = cost.get("requestedQueryCost") or estimate
+                self._sleep(max(self.bucket.seconds_until(needed), 0.05))
+                continue
+            if errors:
+                raise ShopifyGraphQLError(operation, errors)
+            return body.get("data") or {}
+
+    def _post(self, payload: dict) -> dict:
+        self.requests_sent += 1
+        try:
+            response = self.session.post(self.endpoint, json=payload, timeout=self.timeout)
+        except requests.ConnectionError as exc:
+            # A refused connection never carried the request; one lost half-way may have delivered it.
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            never_sent = isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError)
+            raise ShopifyTransientError(
+                f"connection failed: {type(exc).__name__}", may_have_applied=not never_sent
+            ) from None
+        except requests.Timeout as exc:
+            raise ShopifyTransientError(
+                f"no answer in time: {type(exc).__name__}", may_have_applied=True
+            ) from None
+        if response.status_code in (401, 403):
+            raise ShopifyAuthError(
+                f"Shopify refused the access token (HTTP {response.status_code}): check SHOPIFY_ACCESS_TOKEN "
+                "and the app's scopes"
+            )
+        if response.status_code == 429:
+            raise ShopifyTransientError("HTTP 429 Too Many Requests", may_have_applied=False)
+        if response.status_code >= 500:
+            raise ShopifyTransientError(f"HTTP {response.status_code} from Shopify", may_have_applied=True)
+        try:
+            return response.json()
+        except ValueError:
+            raise ShopifyTransientError(
+                f"HTTP {response.status_code} with a body that is not JSON", may_have_applied=True
+            ) from None
+
+    def _backoff(self, attempt: int, operation: str, exc: Exception) -> None:
+        delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+        logger.warning("shopify %s failed (%s); retry %d in %.2fs", operation, exc, attempt, delay)
+        self._sleep(delay)
+
+    # -- reads -------------------------------------------------------------------------------------------
+
+    def shop(self) -> ShopData:
+        return graphql_results.shop(self.execute("shop", "Shop")["shop"])
+
+    def orders_page(
+        self,
+        *,
+        first: int,
+        after: str | None = None,
+        query: str | None = None,
+        sort_key: str = "UPDATED_AT",
+        reverse: bool = False,
+    ) -> OrdersPage:
+        variables = {"first": first, "after": after, "query": query, "sortKey": sort_key, "reverse": reverse}
+        connection = self.execute("orders", "Orders", variables)["orders"]
+        cost = self.last_cost
+        orders = [self._complete_order(node) for node in connection["nodes"]]
+        return OrdersPage(
+            orders=orders,
+            has_next_page=bool(connection["pageInfo"]["hasNextPage"]),
+            end_cursor=connection["pageInfo"].get("endCursor"),
+            requested_cost=cost.get("requestedQueryCost"),
+            actual_cost=cost.get("actualQueryCost"),
+            page_size=first,
+        )
+
+    def iter_order_pages(
+        self,
+        *,
+        query: str | None = None,
+        sort_key: str = "UPDATED_AT",
+        after: str | None = None,
+        first: int = MAX_PAGE_SIZE,
+    ) -> Iterator[OrdersPage]:
+        """Every page of orders matching `query`, in full pages: Shopify's cost grows with the logarithm of
+        `first`, so the largest page buys the most orders per point (a full MirroredOrder page is requested
+        at under 200 points, far below the 1000-point cap)."""
+        while True:
+            page = self.orders_page(first=first, after=after, query=query, sort_key=sort_key)
+            yield page
+            if not page.has_next_page:
+                return
+            after = page.end_cursor
+
+    def order(self, order_gid: str) -> OrderData | None:
+        node = self.execute("orders", "Order", {"id": order_gid})["order"]
+        return self._complete_order(node) if node else None
+
+    def _complete_order(self, node: dict) -> OrderData:
+        """An order with more lines than the first page: fetch the rest before anyone sees it."""
+        lines = node.get("lineItems") or {}
+        if not (lines.get("pageInfo") or {}).get("hasNextPage"):
+            return graphql_results.order(node)
+        all_lines = list(lines.get("nodes") or [])
+        after = lines["pageInfo"].get("endCursor")
+        while after:
+            page = self.execute("orders", "OrderLineItems", {"id": node["id"], "after": after})["order"][
+                "lineItems"
+            ]
+            all_lines += page["nodes"]
+            after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
+        return graphql_results.order(node, line_items=all_lines)
+
+    def job_done(self, job_id: str) -> bool:
+        job = self.execute("job", "Job", {"id": job_id})["job"]
+        return bool(job and job["done"])
+
+    # -- writes ------------------------------------------------------------------------------------------
+
+    def order_cancel(
+        self,
+        *,
+        order_gid: str,
+        refund: str | None,
+        restock: bool,
+        notify_customer: bool,
+        staff_note: str,
+        reason: str = "CUSTOMER",
+    ) -> CancelJob:
+        """Ask Shopify to cancel an order. `refund` is "original", "store_credit" or None (no refund).
+        Irreversible and asynchronous: the job finishes later; `cancelledAt` shows when it has."""
+        variables = {
+            "orderId": order_gid,
+            "reason": reason,
+            "restock": restock,
+            "notifyCustomer": notify_customer,
+            "staffNote": staff_note,
+            "refundMethod": REFUND_METHODS[refund] if refund else None,
+        }
+        payload = self.execute("order_cancel", "OrderCancel", variables, mutation=True)["orderCancel"]
+        _raise_user_errors("orderCancel", payload.get("orderCancelUserErrors"))
+        job = payload.get("job") or {}
+        return CancelJob(job_id=job.get("id"), done=bool(job.get("done")))
+
+    def order_update_shipping_address(
+        self, *, order_gid: str, address: MailingAddress
+    ) -> MailingAddress | None:
+        """Set an order's shipping address; returns the address as Shopify kept it."""
+        shipping = {
+            "firstName": address.first_name,
+            "lastName": address.last_name,
+            "company": address.company,
+            "address1": address.address1,
+            "address2": address.address2,
+            "city": address.city,
+            "provinceCode": address.province_code or None,
+            "countryCode": address.country_code,
+            "zip": address.zip,
+            "phone": address.phone,
+        }
+        variables = {"input": {"id": order_gid, "shippingAddress": shipping}}
+        payload = self.execute("order_update", "OrderUpdateShippingAddress", variables, mutation=True)[
+            "orderUpdate"
+        ]
+        _raise_user_errors("orderUpdate", payload.get("userErrors"))
+        return graphql_results.mailing_address((payload.get("order") or {}).get("shippingAddress"))
+
+    def bulk_orders_start(self) -> BulkOperation:
+        variables = {"query": document("bulk_orders")}
+        payload = self.execute("bulk_operations", "BulkOperationRunQuery", variables, mutation=True)
+        payload = payload["bulkOperationRunQuery"]
+        _raise_user_errors("bulkOperationRunQuery", payload.get("userErrors"))
+        return BulkOperation.from_node(payload["bulkOperation"])
+
+    def bulk_operation(self, operation_id: str) -> BulkOperation:
+        return BulkOperation.from_node(
+            self.execute("bulk_operations", "BulkOperation", {"id": operation_id})["node"]
+        )
+
+    def current_bulk_operation(self) -> BulkOperation | None:
+        node = self.execute("bulk_operations", "CurrentBulkOperation")["currentBulkOperation"]
+        return BulkOperation.from_node(node) if node else None
+
+    def webhook_subscriptions(self) -> list[WebhookSubscription]:
+        found: list[WebhookSubscription] = []
+        after = None
+        while True:
+            connection = self.execute("webhooks", "WebhookSubscriptions", {"after": after})[
+                "webhookSubscriptions"
+            ]
+            found += [
+                WebhookSubscription(n["id"], n["topic"], n.get("uri") or "") for n in connection["nodes"]
+            ]
+            if not connection["pageInfo"]["hasNextPage"]:
+                return found
+            after = connection["pageInfo"]["endCursor"]
+
+    def webhook_subscription_create(self, *, topic: str, uri: str) -> WebhookSubscription:
+        variables = {"topic": topic, "uri": uri}
+        payload = self.execute("webhooks", "WebhookSubscriptionCreate", variables, mutation=True)
+        payload = payload["webhookSubscriptionCreate"]
+        _raise_user_errors("webhookSubscriptionCreate", payload.get("userErrors"))
+        node = payload["webhookSubscription"]
+        return WebhookSubscription(node["id"], node["topic"], node.get("uri") or "")
+
+    # -- payments and refunds -------------------------------------------------------------------------
+
+    def order_transactions(self, order_gid: str) -> OrderPayments | None:
+        """An order's transactions and refunds (None when the order does not exist)."""
+        node = self.execute("order_transactions", "OrderTransactions", {"id": order_gid})["order"]
+        if not node:
+            return None
+        currency = node.get("presentmentCurrencyCode") or ""
+        return OrderPayments(
+            order_gid=node["id"],
+            presentment_currency=currency,
+            transactions=[
+                OrderTransaction(
+                    id=t["id"],
+                    kind=t["kind"],
+                    status=t["status"],
+                    gateway=t.get("gateway") or "",
+                    amount=_presentment_money(t.get("amountSet"), currency),
+                    parent_id=(t.get("parentTransaction") or {}).get("id"),
+                )
+                for t in node.get("transactions") or []
+            ],
+            refunds=[
+                RefundRecord(
+                    id=r["id"],
+                    note=r.get("note") or "",
+                    amount=_presentment_money(r.get("totalRefundedSet"), currency),
+                )
+                for r in node.get("refunds") or []
+            ],
+        )
+
+    def refund_create(
+        self,
+        *,
+        order_gid: str,
+        amount: Decimal,
+        currency: str,
+        parent_transaction: OrderTransaction,
+        note: str,
+        notify: bool,
+        idempotency_key: str,
+    ) -> RefundRecord:
+        """Refund `amount` (in the currency the shopper paid in) to the payment of `parent_transaction`.
+
+        Money: never re-sent blindly. Shopify refunds once per `idempotency_key` however often the same
+        key arrives, so a caller that lost an answer re-sends with the same key; `note` lets it find the
+        refund in `order_transactions` before deciding to.
+        """
+        variables = {
+            "idempotencyKey": idempotency_key,
+            "input": {
+                "orderId": order_gid,
+                "currency": currency or None,
+                "note": note,
+                "notify": notify,
+                "transactions": [
+                    {
+                        "orderId": order_gid,
+                        "parentId": parent_transaction.id,
+                        "gateway": parent_transaction.gateway,
+                        "kind": "REFUND",
+                        "amount": str(amount),
+                    }
+                ],
+            },
+        }
+        payload = self.execute("refund_create", "RefundCreate", variables, mutation=True)["refundCreate"]
+        _raise_user_errors("refundCreate", payload.get("userErrors"))
+        refund = payload.get("refund") or {}
+        return RefundRecord(
+            id=refund.get("id") or "",
+            note=refund.get("note") or "",
+            amount=_presentment_money(refund.get("totalRefundedSet"), currency),
+        )
+
+
+def _raise_user_errors(operation: str, errors: list[dict] | None) -> None:
+    if errors:
+        raise ShopifyUserError(
+            operation,
+            [
+                UserError(tuple(e["field"]) if e.get("field") else None, e["message"], e.get("code"))
+                for e in errors
+            ],
+        )
+
+
+def _presentment_money(bag: dict | None, currency: str) -> Money:
+    return graphql_results.money((bag or {}).get("presentmentMoney"), currency)

@@ -1,0 +1,95 @@
+"""Small typed objects for what Shopify tells us about orders.
+
+Both of Shopify's shapes end up here: GraphQL answers (the client, incremental and bulk sync) and the
+REST-shaped JSON of webhooks. Everything downstream (upserts, policy, pages) reads these, never raw dicts.
+Statuses use Shopify's GraphQL enum names in lower case (`paid`, `partially_fulfilled`), whatever the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class MailingAddress:
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    address1: str = ""
+    address2: str = ""
+    city: str = ""
+    province: str = ""
+    province_code: str = ""
+    country: str = ""
+    country_code: str = ""
+    zip: str = ""
+    phone: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerData:
+    gid: str
+    legacy_id: int
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LineItemData:
+    gid: str
+    title: str
+    quantity: int
+    current_quantity: int
+    unfulfilled_quantity: int
+    unit_price: Money
+    unit_price_presentment: Money
+    variant_title: str = ""
+    sku: str = ""
+    image_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderData:
+    gid: str
+    legacy_id: int
+    name: str
+    email: str
+    created_at: datetime
+    updated_at: datetime
+    processed_at: datetime
+    cancelled_at: datetime | None
+    cancel_reason: str  # lower-case OrderCancelReason, "" when not cancelled
+    closed: bool
+    financial_status: str  # lower-case OrderDisplayFinancialStatus ("paid", "pending", ...)
+    fulfillment_status: str  # lower-case OrderDisplayFulfillmentStatus ("unfulfilled", ...)
+    total_price: Money  # in the shop's currency
+    total_price_presentment: Money  # in the currency the shopper paid in
+    total_refunded: Money
+    tags: tuple[str, ...]
+    # None when the source does not say (webhooks carry no risk): an upsert keeps what it had.
+    risk_level: str | None
+    shipping_address: MailingAddress | None
+    customer: CustomerData | None
+    line_items: tuple[LineItemData, ...] = field(default=())
+    note: str = ""
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ShopData:
+    name: str
+    domain: str
+    iana_timezone: str
+    currency: str
