@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 export PYTHONUNBUFFERED := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test bench lint format install clean
+.PHONY: help run test bench lint format install clean browser-deps
 
 help:
 	@echo "make run    start the portal, a worker and a local demo store on http://127.0.0.1:8000/"
@@ -43,11 +43,15 @@ run: $(VENV)/.runtime-installed
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py create_demo_admin
+	$(PY) manage.py seed_demo
 	@echo
-	@echo "  Portal:        http://127.0.0.1:8000/"
-	@echo "  Merchant admin: http://127.0.0.1:8000/admin/  (user: admin, password: portal-demo-admin)"
-	@echo "  Health:        http://127.0.0.1:8000/healthz"
-	@echo "  Ctrl-C stops the web server, the worker and the demo store together."
+	@echo "  Shopper portal:  http://127.0.0.1:8000/"
+	@echo "                   sign in as demo@example.com (or demo-ko@example.com, in Korean): the one-time"
+	@echo "                   sign-in code is printed in this console, in the 'web' lines."
+	@echo "  Merchant admin:  http://127.0.0.1:8000/admin/  (user: admin, password: portal-demo-admin)"
+	@echo "  Demo store:      http://127.0.0.1:8765/_devstore/orders  (a local stand-in for Shopify)"
+	@echo "  Health:          http://127.0.0.1:8000/healthz"
+	@echo "  The worker imports the demo store's orders as it starts; Ctrl-C stops everything."
 	@echo
 	honcho -f Procfile.dev start
 
@@ -59,8 +63,21 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here). Installed when we
+# can (root with apt-get); otherwise those tests skip and say so.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium and a Korean font for the browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	      >/dev/null) || echo "Could not install chromium: the browser tests will be skipped."; \
+	  else \
+	    echo "No /usr/bin/chromium: the browser tests will be skipped (apt-get install chromium fonts-noto-cjk)."; \
+	  fi; \
+	fi
+
 test: export DEBUG ?= true
-test: lint
+test: lint browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: export DEBUG ?= true

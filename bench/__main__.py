@@ -15,14 +15,23 @@ from pathlib import Path
 
 import django
 
+from bench import database
+
+database.configure_environment()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("DEBUG", "true")
 django.setup()
 
-from bench import sync_paging  # noqa: E402 - Django must be set up before the benchmarks import models
+# Django must be set up before the benchmarks import models.
+from bench import bulk_import, order_list, sync_paging, webhook_intake  # noqa: E402
 from bench.figures import Figure  # noqa: E402
 
-BENCHMARKS = {"sync_paging": sync_paging.run}
+BENCHMARKS = {
+    "sync_paging": sync_paging.run,
+    "bulk_import": bulk_import.run,
+    "order_list": order_list.run,
+    "webhook_intake": webhook_intake.run,
+}
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 

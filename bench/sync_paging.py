@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import time
 
-from devstore.testing import start_devstore
-
 from bench.figures import Figure
+from devstore.testing import start_devstore
 from shopify_sync.client import ShopifyClient
 
 ORDERS = 20000

@@ -132,6 +132,9 @@ def _local_price(usd: str, currency: str) -> Decimal:
     return quantize(amount, currency)
 
 
+DEMO_SHOPPERS = {0: "demo-ko@example.com", 1: "demo@example.com"}
+
+
 def seed_store(store: Store, count: int, random_seed: int = 42) -> None:
     """Add ``count`` orders (and about count/3 shoppers) to the store. The caller holds no webhooks."""
     rng = random.Random(random_seed)
@@ -142,7 +145,8 @@ def seed_store(store: Store, count: int, random_seed: int = 42) -> None:
         region = REGIONS[i % len(REGIONS)] if i else REGIONS[0]
         country, currency, names, addresses, phone = region
         first, last = names[rng.randrange(len(names))]
-        email = "demo@example.com" if i == 0 else f"shopper{i}@example.com"
+        # Two demo shoppers to sign in as: one Korean (KR, KRW) and one English-speaking elsewhere.
+        email = DEMO_SHOPPERS.get(i, f"shopper{i}@example.com")
         address1, city, province, zip_code = addresses[rng.randrange(len(addresses))]
         shoppers.append(
             {
@@ -170,9 +174,15 @@ def seed_store(store: Store, count: int, random_seed: int = 42) -> None:
     times = sorted(now - rng.uniform(3600, 90 * 86400) for _ in range(count - recent))
     times += sorted(now - rng.uniform(60, 3300) for _ in range(recent))
     for n, at in enumerate(times):
-        # The demo shopper gets the first order, a recent one and every 97th: a handful to play with.
+        # The demo shoppers get a recent order each and every 97th: a handful to play with, some inside the
+        # change window (the last hour) and most outside it.
         is_recent = n >= count - recent
-        shopper = shoppers[0] if (n % 97 == 0 or n == count - 1) else shoppers[rng.randrange(len(shoppers))]
+        if n % 97 == 0 or n == count - 1:
+            shopper = shoppers[0]
+        elif (n % 97 == 48 or n == count - 2) and len(shoppers) > 1:
+            shopper = shoppers[1]
+        else:
+            shopper = shoppers[rng.randrange(len(shoppers))]
         lines = []
         for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
             title, variant, sku, usd = PRODUCTS[rng.randrange(len(PRODUCTS))]

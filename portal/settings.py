@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
     "portal",
     "cancellations",
     "shopify_sync",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "portal.middleware.ShopperLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -127,6 +131,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Shoppers: email accounts through django-allauth. Passwordless by default (a one-time code by email, like
+# Shopify's customer accounts); a password is optional. Only verified addresses grant access to orders.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # the merchant's staff in /admin/
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_request_login_code"
+LOGIN_REDIRECT_URL = "orders:list"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_request_login_code"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_SESSION_REMEMBER = None  # the shopper chooses "remember me"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's own rate limits stay at their defaults (on); they count in the shared cache above.
+
+# Rate limits of the shopper's request endpoints (cancel, change address): per signed-in shopper, counted
+# in the shared cache. django-ratelimit is used as a library (not an installed app): its system check
+# refuses the file cache because `incr` is not atomic there, which at worst lets a few extra requests
+# through in the single-machine `make run` set-up; production uses Redis.
+PORTAL_REQUEST_RATE = "20/h"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
@@ -206,7 +237,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task goes back to 
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Incremental order sync: heals webhooks Shopify never delivered.
+    "shopify-sync-orders-incremental": {
+        "task": "shopify_sync.tasks.sync_orders_incremental",
+        "schedule": 60.0 * env.int("SHOPIFY_SYNC_INTERVAL_MINUTES", default=5),
+    },
+    # Webhook deliveries stored while the broker was down (or whose worker died) get processed anyway.
+    "webhook-deliveries-retry-unprocessed": {
+        "task": "shopify_sync.tasks.webhook_deliveries_retry_unprocessed",
+        "schedule": 60.0,
+    },
+    # Approved requests no worker finished (broker down at approval, a worker killed) and unsent e-mails.
+    "cancellations-sweep-requests": {"task": "cancellations.tasks.sweep_requests", "schedule": 60.0},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 LOGGING = {

@@ -1,11 +1,16 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from portal import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("", RedirectView.as_view(pattern_name="orders:list", permanent=False), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/profile/", views.account, name="account"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", views.language_set, name="set_language"),
+    path("orders/", include("portal.order_urls")),
+    path("shopify/", include("shopify_sync.urls")),
 ]

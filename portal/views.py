@@ -1,10 +1,42 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
+from django_ratelimit.core import is_ratelimited
 
+from cancellations.errors import RequestNotAllowed
+from cancellations.models import Request
+from cancellations.policy import address_verdict
+from cancellations.selectors import active_reasons, orders_for_shopper
+from cancellations.services.requests import request_submit
 from portal import health
+from portal.forms import WRONG_ADDRESS_REASON, AddressForm, CancelForm, address_initial
+from portal.models import ShopperProfile
+from portal.presenters import (
+    PolicyCache,
+    address_comparison,
+    keep_store_spelling,
+    order_card,
+    refund_text,
+    request_summary,
+    same_address,
+)
+from shopify_sync.models import Order
+
+ORDERS_PER_PAGE = 10
+READ_METHODS = ("GET", "HEAD")
+FORM_METHODS = ("GET", "HEAD", "POST")
 
 
 @never_cache
@@ -14,3 +46,213 @@ def healthz(request: HttpRequest) -> JsonResponse:
     status = {"database": health.database_status(), "broker": health.broker_status()}
     healthy = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+def _shopper_orders(request: HttpRequest) -> QuerySet[Order]:
+    """Every order page reads through the one ownership selector, with what the cards need prefetched."""
+    return orders_for_shopper(request.user).prefetch_related(
+        "line_items",
+        Prefetch("cancellation_requests", queryset=Request.objects.order_by("-created_at", "-pk")),
+    )
+
+
+def _shopper_order(request: HttpRequest, legacy_id: int, *, allowed_methods: tuple[str, ...]) -> Order:
+    """The shopper's order or a 404, whatever the method: another shopper's order does not exist here.
+
+    Ownership is checked before the method, so a stranger learns nothing from a 405 either.
+    """
+    order = get_object_or_404(_shopper_orders(request), legacy_id=legacy_id)
+    if request.method not in allowed_methods:
+        raise _MethodNotAllowed(allowed_methods)
+    return order
+
+
+class _MethodNotAllowed(Exception):
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        self.allowed = allowed
+
+
+def _order_view(allowed_methods: tuple[str, ...]):
+    """Signed-in only, never cached; a wrong method on the shopper's own order answers 405."""
+
+    def decorate(view):
+        @never_cache
+        @login_required
+        def wrapped(request: HttpRequest, legacy_id: int) -> HttpResponse:
+            try:
+                order = _shopper_order(request, legacy_id, allowed_methods=allowed_methods)
+            except _MethodNotAllowed as refused:
+                return HttpResponseNotAllowed(refused.allowed)
+            return view(request, order)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorate
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """Every POST to a request endpoint counts, per shopper, in the shared cache."""
+    return is_ratelimited(
+        request,
+        group="portal:order-requests",
+        key="user",
+        rate=settings.PORTAL_REQUEST_RATE,
+        method="POST",
+        increment=True,
+    )
+
+
+def _too_many(request: HttpRequest, order: Order) -> HttpResponse:
+    return render(request, "portal/rate_limited.html", {"order": order}, status=429)
+
+
+@never_cache
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    if request.method not in READ_METHODS:
+        return HttpResponseNotAllowed(READ_METHODS)
+    page = Paginator(_shopper_orders(request), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    policies = PolicyCache()
+    cards = [order_card(order, policies=policies, now=now) for order in page.object_list]
+    return render(request, "portal/order_list.html", {"page": page, "cards": cards, "now": now})
+
+
+@_order_view(READ_METHODS)
+def order_detail(request: HttpRequest, order: Order) -> HttpResponse:
+    now = timezone.now()
+    card = order_card(order, policies=PolicyCache(), now=now)
+    requests = Request.objects.filter(order=order).prefetch_related("events").order_by("-created_at", "-pk")
+    return render(
+        request,
+        "portal/order_detail.html",
+        {
+            "card": card,
+            "order": order,
+            "line_items": order.line_items.all(),
+            "requests": [request_summary(r) for r in requests],
+            "now": now,
+        },
+    )
+
+
+@_order_view(FORM_METHODS)
+def order_cancel(request: HttpRequest, order: Order) -> HttpResponse:
+    if request.method == "POST" and _rate_limited(request):
+        return _too_many(request, order)
+    now = timezone.now()
+    policies = PolicyCache()
+    card = order_card(order, policies=policies, now=now)
+    policy = policies(order.shop)
+    context = {"card": card, "order": order, "now": now, "policy": policy, "refund_text": refund_text(policy)}
+    if not card.cancel.allowed:
+        return render(
+            request, "portal/order_cancel.html", context, status=409 if request.method == "POST" else 200
+        )
+    form = CancelForm(request.POST or None, reasons=active_reasons(policy))
+    if request.method == "POST" and form.is_valid():
+        try:
+            request_submit(
+                order=order,
+                shopper=request.user,
+                kind=Request.Kind.CANCEL,
+                reason_code=form.cleaned_data["reason"],
+                reason_text=form.cleaned_data["comment"].strip(),
+                language=get_language(),
+            )
+        except RequestNotAllowed as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request, _("We received your request to cancel order %(name)s.") % {"name": order.name}
+            )
+            return redirect("orders:detail", legacy_id=order.legacy_id)
+    context.update(form=form, wrong_address_reason=WRONG_ADDRESS_REASON)
+    return render(request, "portal/order_cancel.html", context, status=400 if form.errors else 200)
+
+
+@_order_view(FORM_METHODS)
+def order_address(request: HttpRequest, order: Order) -> HttpResponse:
+    """Two steps without JavaScript: the form, then old versus new; "confirm" submits the request."""
+    if request.method == "POST" and _rate_limited(request):
+        return _too_many(request, order)
+    now = timezone.now()
+    policies = PolicyCache()
+    card = order_card(order, policies=policies, now=now)
+    policy = policies(order.shop)
+    context = {"card": card, "order": order, "now": now}
+    if not card.address.allowed:
+        return render(
+            request, "portal/order_address.html", context, status=409 if request.method == "POST" else 200
+        )
+    current = order.shipping_address or {}
+    current_country = (current.get("country_code") or "").upper()
+    fixed_country = current_country if current_country and not policy.allow_country_change else None
+    if request.method == "POST":
+        form = AddressForm(request.POST, fixed_country=fixed_country)
+    else:
+        form = AddressForm(initial=address_initial(current), fixed_country=fixed_country)
+    if request.method == "POST" and "edit" not in request.POST and form.is_valid():
+        new_address = keep_store_spelling(current, form.address())
+        verdict = address_verdict(policy=policy, order=order, address=new_address)
+        if not verdict.allowed:
+            form.add_error(None, verdict.message)
+        elif same_address(current, new_address):
+            form.add_error(None, _("The new address is the same as the current one."))
+        elif "confirm" not in request.POST:
+            context.update(
+                form=form, review=address_comparison(current, new_address), new_address=new_address
+            )
+            return render(request, "portal/order_address_review.html", context)
+        else:
+            try:
+                request_submit(
+                    order=order,
+                    shopper=request.user,
+                    kind=Request.Kind.ADDRESS_CHANGE,
+                    reason_code="",
+                    address=new_address,
+                    language=get_language(),
+                )
+            except RequestNotAllowed as refused:
+                form.add_error(None, refused.message)
+            else:
+                messages.success(
+                    request,
+                    _("We received your new shipping address for order %(name)s.") % {"name": order.name},
+                )
+                return redirect("orders:detail", legacy_id=order.legacy_id)
+    context["form"] = form
+    return render(request, "portal/order_address.html", context, status=400 if form.errors else 200)
+
+
+@never_cache
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    from allauth.account.models import EmailAddress
+
+    if request.method not in READ_METHODS:
+        return HttpResponseNotAllowed(READ_METHODS)
+    addresses = EmailAddress.objects.filter(user=request.user).order_by("-primary", "email")
+    profile = ShopperProfile.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "portal/account.html",
+        {
+            "email_addresses": addresses,
+            "profile": profile,
+            "has_password": request.user.has_usable_password(),
+        },
+    )
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's `set_language` (cookie, safe `next`), and the shopper's profile remembers the choice."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        ShopperProfile.objects.update_or_create(user=request.user, defaults={"language": language})
+    return response

@@ -1,0 +1,47 @@
+"""Load from a second process: wrk (Debian's package), which reports requests per second and the p99."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests_per_second: float
+    p99_ms: float
+    non_2xx: int
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, *, seconds: int = 10, connections: int = 8, lua: str | None = None) -> LoadResult:
+    command = [ensure_wrk(), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if lua:
+            script.write(lua)
+            script.flush()
+            command[1:1] = ["-s", script.name]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return LoadResult(rps, _ms(*p99.groups()), int(errors.group(1)) if errors else 0)
+
+
+def lua_headers(headers: dict[str, str]) -> str:
+    lines = [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,362 @@
+"""The domain: each shop's self-service policy, and the requests shoppers make (cancel, change address).
+
+Nothing here does I/O. Every write that means something is a service in `cancellations.services`; the
+predicates here are cheap and pure (`policy.cancel_deadline_for(order)`, `request.can_move_to(state)`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from shopify_sync.models import MONEY, Order, Shop
+
+
+class RefundMethod(models.TextChoices):
+    """How a cancelled order's money goes back. A partial refund is always to the original payment."""
+
+    FULL = "full", _("Full refund to the original payment")
+    PARTIAL = "partial", _("Partial refund to the original payment")
+    STORE_CREDIT = "store_credit", _("Full refund as store credit")
+    NONE = "none", _("No refund")
+
+
+# A policy's default is never a partial refund: an amount is a merchant's decision on one request.
+POLICY_REFUND_CHOICES = [
+    (method.value, method.label)
+    for method in (RefundMethod.FULL, RefundMethod.STORE_CREDIT, RefundMethod.NONE)
+]
+
+
+def default_allowed_financial_statuses() -> list[str]:
+    return [
+        Order.FinancialStatus.PAID,
+        Order.FinancialStatus.PENDING,
+        Order.FinancialStatus.AUTHORIZED,
+        Order.FinancialStatus.PARTIALLY_PAID,
+    ]
+
+
+class Policy(models.Model):
+    """What a shop lets its shoppers do by themselves, and the defaults of a merchant's decision."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="cancellation_policy")
+    cancel_window_minutes = models.PositiveIntegerField(
+        _("cancel window (minutes)"),
+        default=60,
+        help_text=_("How long after the order was placed a shopper may ask to cancel it."),
+    )
+    address_window_minutes = models.PositiveIntegerField(
+        _("address window (minutes)"),
+        default=60,
+        help_text=_("How long after the order was placed a shopper may change its shipping address."),
+    )
+    allowed_financial_statuses = models.JSONField(
+        _("payment states allowed"),
+        default=default_allowed_financial_statuses,
+        help_text=_("Orders in another payment state cannot be changed by the shopper."),
+    )
+    blocking_tags = models.CharField(
+        _("tags that block self-service"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Comma-separated. An order with any of these tags cannot be changed by the shopper."),
+    )
+    max_order_total = models.DecimalField(
+        _("maximum order total"),
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text=_("In the shop's currency. Larger orders go through the store. Empty: no limit."),
+    )
+    block_high_risk = models.BooleanField(
+        _("block high-risk orders"), default=True, help_text=_("Orders Shopify rates high risk.")
+    )
+    auto_approve_cancels = models.BooleanField(
+        _("approve cancels automatically"),
+        default=True,
+        help_text=_("Off: every cancel request waits for a merchant in the moderation queue."),
+    )
+    auto_approve_address_changes = models.BooleanField(
+        _("approve address changes automatically"), default=True
+    )
+    allow_country_change = models.BooleanField(_("a new address may be in another country"), default=False)
+    default_refund = models.CharField(
+        _("refund by default"), max_length=16, choices=POLICY_REFUND_CHOICES, default=RefundMethod.FULL
+    )
+    default_restock = models.BooleanField(_("restock by default"), default=True)
+    notify_customer = models.BooleanField(
+        _("notify the shopper through Shopify"),
+        default=True,
+        help_text=_("Shopify's own cancellation and refund e-mails, on top of the portal's."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("self-service policy")
+        verbose_name_plural = _("self-service policies")
+
+    def __str__(self) -> str:
+        return str(_("Policy of %(shop)s") % {"shop": self.shop})
+
+    def window_for(self, kind: str) -> timedelta:
+        minutes = self.cancel_window_minutes if kind == Request.Kind.CANCEL else self.address_window_minutes
+        return timedelta(minutes=minutes)
+
+    def deadline_for(self, order: Order, kind: str) -> datetime:
+        """The last moment a shopper may ask for `kind` on `order` (inclusive)."""
+        return order.processed_at + self.window_for(kind)
+
+    def cancel_deadline_for(self, order: Order) -> datetime:
+        return self.deadline_for(order, Request.Kind.CANCEL)
+
+    def address_deadline_for(self, order: Order) -> datetime:
+        return self.deadline_for(order, Request.Kind.ADDRESS_CHANGE)
+
+    @property
+    def blocking_tag_set(self) -> frozenset[str]:
+        return frozenset(t.strip().lower() for t in self.blocking_tags.split(",") if t.strip())
+
+    def auto_approves(self, kind: str) -> bool:
+        return self.auto_approve_cancels if kind == Request.Kind.CANCEL else self.auto_approve_address_changes
+
+
+class CancelReason(models.Model):
+    """A reason a shopper can pick. Rows without a policy are the defaults a new shop's policy starts with
+    (seeded by a data migration, copied when the policy is created); each shop then edits its own."""
+
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, null=True, blank=True, related_name="reasons"
+    )
+    code = models.SlugField(max_length=50, help_text=_("Stable identifier stored on requests."))
+    label_en = models.CharField(_("label (English)"), max_length=200)
+    label_ko = models.CharField(_("label (Korean)"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    requires_text = models.BooleanField(
+        default=False, help_text=_("The shopper must explain in their own words (e.g. “Other”).")
+    )
+
+    class Meta:
+        verbose_name = _("cancel reason")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "code"], name="reason_unique_code_per_policy"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(policy__isnull=True), name="reason_unique_default_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label_en
+
+    def label(self, language: str | None = None) -> str:
+        if language and language.lower().startswith("ko") and self.label_ko:
+            return self.label_ko
+        return self.label_en
+
+
+class Request(models.Model):
+    """A shopper's request to cancel an order or change its shipping address, and what became of it.
+
+    submitted → approved | rejected; approved → pushing → completed | failed; failed → approved (a merchant
+    retries). The push bookkeeping (`push_intent_at`, `shopify_call_started_at`/`_answered_at`, the lease)
+    is what lets a push resume after any crash without sending a mutation twice: see
+    `cancellations.services.push`.
+    """
+
+    class Kind(models.TextChoices):
+        CANCEL = "cancel", _("Cancel the order")
+        ADDRESS_CHANGE = "address_change", _("Change the shipping address")
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        PUSHING = "pushing", _("Sending to the store")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    class Failure(models.TextChoices):
+        SHIPPED = "shipped", _("The order shipped first")
+        CANCELLED_IN_STORE = "cancelled_in_store", _("The order was cancelled in the store")
+        ORDER_GONE = "order_gone", _("The order no longer exists in the store")
+        SHOPIFY_REFUSED = "shopify_refused", _("Shopify refused the change")
+        SHOPIFY_UNAVAILABLE = "shopify_unavailable", _("Shopify could not be reached")
+        NOT_CONFIRMED = "not_confirmed", _("Shopify did not confirm the change")
+
+    OPEN_STATES = (State.SUBMITTED, State.APPROVED, State.PUSHING)
+    # The one map of legal moves; every service checks it under a lock.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        State.SUBMITTED: frozenset({State.APPROVED, State.REJECTED}),
+        # approved → failed: the order shipped or was cancelled before a worker pushed it
+        State.APPROVED: frozenset({State.PUSHING, State.FAILED}),
+        State.PUSHING: frozenset({State.COMPLETED, State.FAILED}),
+        State.FAILED: frozenset({State.APPROVED}),
+        State.REJECTED: frozenset(),
+        State.COMPLETED: frozenset(),
+    }
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cancellation_requests")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SUBMITTED)
+    shopper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="order_requests",
+    )
+    shopper_email = models.EmailField(
+        max_length=254, blank=True, help_text=_("The shopper's verified address that owns the order.")
+    )
+    language = models.CharField(
+        max_length=8, default="en", help_text=_("The shopper's language at submit: e-mails use it.")
+    )
+    reason_code = models.CharField(max_length=50, blank=True)
+    reason_text = models.TextField(blank=True)
+    requested_address = models.JSONField(
+        null=True, blank=True, help_text=_("The new shipping address (fields of MailingAddress).")
+    )
+    previous_address = models.JSONField(
+        null=True, blank=True, help_text=_("The shipping address when the shopper asked.")
+    )
+
+    # The merchant's decision (the policy's defaults when approved automatically).
+    refund = models.CharField(max_length=16, choices=RefundMethod.choices, blank=True)
+    refund_amount = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text=_("Partial refunds: in the currency the shopper paid in.")
+    )
+    restock = models.BooleanField(default=True)
+    notify_customer = models.BooleanField(default=True)
+    decision_message = models.TextField(blank=True, help_text=_("Shown to the shopper."))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    # Pushing to Shopify.
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When a worker should push next; the sweeper re-queues late ones.")
+    )
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text=_("Push attempts since the last (re)try."))
+    transient_errors = models.PositiveIntegerField(default=0)
+    push_intent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("Recorded before the first mutation was sent, never cleared: Shopify may have it."),
+    )
+    shopify_call_started_at = models.DateTimeField(null=True, blank=True)
+    shopify_call_answered_at = models.DateTimeField(null=True, blank=True)
+    shopify_job_id = models.CharField(max_length=200, blank=True)
+    shopify_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When Shopify showed the cancel or the new address.")
+    )
+    refund_intent_at = models.DateTimeField(null=True, blank=True)
+    shopify_refund_id = models.CharField(max_length=200, blank=True)
+    failure_code = models.CharField(max_length=32, choices=Failure.choices, blank=True)
+    last_error = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request")
+        ordering = ["-created_at", "-pk"]
+        # Held by the "Moderators" group (data migration 0004): deciding is more than editing a row.
+        permissions = [
+            ("moderate_request", _("Can approve, reject and retry requests")),
+            ("view_insights", _("Can see the cancellation insights")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind"],
+                condition=Q(state__in=["submitted", "approved", "pushing"]),
+                name="request_one_open_per_order_and_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    state__in=["submitted", "approved", "rejected", "pushing", "completed", "failed"]
+                ),
+                name="request_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="cancel") | Q(requested_address__isnull=False),
+                name="request_address_change_has_address",
+            ),
+            models.CheckConstraint(
+                condition=~Q(refund="partial") | Q(refund_amount__gt=0),
+                name="request_partial_refund_has_amount",
+            ),
+        ]
+        indexes = [
+            # the sweeper: the few requests a worker should be pushing
+            models.Index(
+                fields=["due_at"], condition=Q(state__in=["approved", "pushing"]), name="request_push_due"
+            ),
+            # the moderation queue
+            models.Index(fields=["state", "created_at"], name="request_state_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.order.name} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    def can_move_to(self, state: str) -> bool:
+        return state in self.TRANSITIONS[self.state]
+
+    @property
+    def answer_lost(self) -> bool:
+        """A mutation went out and no answer was recorded: it may have been applied."""
+        return self.shopify_call_started_at is not None and (
+            self.shopify_call_answered_at is None
+            or self.shopify_call_answered_at < self.shopify_call_started_at
+        )
+
+
+class RequestEvent(models.Model):
+    """The audit trail: every transition (and every push step worth knowing), written in the transaction
+    that made it. `notify` marks events that e-mail someone: an outbox the sweeper re-drives if the
+    broker was down when the event committed."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, help_text=_("“system”, “shopper” or “merchant:<name>”."))
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+    notify = models.BooleanField(default=False)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request event")
+        # Insertion order is the order of the moves (each is written under the request's row lock);
+        # `at` comes from the clock of whichever machine made the move.
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["at"],
+                condition=Q(notify=True, notified_at__isnull=True),
+                name="request_event_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '∅'} → {self.to_state} by {self.actor_label}"
+
+    @property
+    def is_transition(self) -> bool:
+        return self.from_state != self.to_state

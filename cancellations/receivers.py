@@ -1,0 +1,34 @@
+"""How `cancellations` listens to the mirror. Connected in `CancellationsConfig.ready()`; shopify_sync
+never imports this app, it only sends its signals."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from cancellations.services.privacy import (
+    requests_data_for_shopper,
+    requests_delete_for_shop,
+    requests_redact_shopper,
+)
+from cancellations.services.reactions import requests_react_to_orders
+from shopify_sync.signals import customer_data_requested, customer_redacted, order_synced, shop_redacted
+
+
+@receiver(order_synced, dispatch_uid="cancellations_react_to_synced_orders")
+def react_to_synced_orders(sender, *, shop, order_ids, **kwargs) -> None:
+    requests_react_to_orders(order_ids=order_ids)
+
+
+@receiver(customer_redacted, dispatch_uid="cancellations_redact_shopper")
+def redact_shopper(sender, *, shop, email, order_ids, **kwargs) -> None:
+    requests_redact_shopper(shop=shop, email=email, order_ids=order_ids)
+
+
+@receiver(customer_data_requested, dispatch_uid="cancellations_shopper_data")
+def shopper_data(sender, *, shop, email, order_ids, **kwargs) -> dict:
+    return requests_data_for_shopper(shop=shop, email=email, order_ids=order_ids)
+
+
+@receiver(shop_redacted, dispatch_uid="cancellations_delete_shop_requests")
+def delete_shop_requests(sender, *, shop, **kwargs) -> None:
+    requests_delete_for_shop(shop=shop)

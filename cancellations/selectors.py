@@ -1,0 +1,85 @@
+"""Reads the shopper pages, the admin and the tasks share. Ownership of an order is decided here, once."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+
+from cancellations.models import CancelReason, Policy, Request, RequestEvent
+from shopify_sync.models import Order, Shop
+
+
+def verified_emails(user) -> set[str]:
+    """The user's e-mail addresses that were proven to belong to them, lower-cased.
+
+    With django-allauth installed these are its verified `EmailAddress` rows; without it, `user.email`
+    (the only address Django knows; staff-created accounts are trusted).
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    if apps.is_installed("allauth.account"):
+        from allauth.account.models import EmailAddress
+
+        found = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+        return {email.strip().lower() for email in found if email}
+    return {user.email.strip().lower()} if user.email else set()
+
+
+def orders_for_shopper(user, *, shop: Shop | None = None) -> QuerySet[Order]:
+    """The orders `user` owns, newest first: the order's e-mail, or its customer's, is one of the user's
+    verified addresses (the mirror stores both lower-cased). Orders Shopify deleted are hidden."""
+    emails = verified_emails(user)
+    if not emails:
+        return Order.objects.none()
+    orders = Order.objects.filter(deleted_at__isnull=True).filter(
+        Q(email__in=emails) | Q(customer__email__in=emails)
+    )
+    if shop is not None:
+        orders = orders.filter(shop=shop)
+    return orders.select_related("customer", "shop").order_by("-processed_at", "-pk")
+
+
+def shopper_owns_order(user, order: Order) -> bool:
+    return orders_for_shopper(user).filter(pk=order.pk).exists()
+
+
+def owning_email(user, order: Order) -> str:
+    """Which of the user's verified addresses owns the order ("" when none does)."""
+    emails = verified_emails(user)
+    for candidate in (order.email, order.customer.email if order.customer_id else ""):
+        if candidate and candidate.strip().lower() in emails:
+            return candidate.strip().lower()
+    return ""
+
+
+def policy_for_shop(shop: Shop) -> Policy | None:
+    return Policy.objects.filter(shop=shop).first()
+
+
+def active_reasons(policy: Policy) -> QuerySet[CancelReason]:
+    return policy.reasons.filter(active=True).order_by("position", "pk")
+
+
+def open_request(*, order: Order, kind: str) -> Request | None:
+    return Request.objects.filter(order=order, kind=kind, state__in=Request.OPEN_STATES).first()
+
+
+def requests_for_order(order: Order) -> QuerySet[Request]:
+    return Request.objects.filter(order=order).order_by("-created_at", "-pk")
+
+
+def requests_for_shopper(user) -> QuerySet[Request]:
+    return Request.objects.filter(order__in=orders_for_shopper(user)).select_related("order")
+
+
+def pending_requests() -> QuerySet[Request]:
+    """The moderation queue: waiting for a decision, or failed and waiting for a retry. Oldest first."""
+    return (
+        Request.objects.filter(state__in=[Request.State.SUBMITTED, Request.State.FAILED])
+        .select_related("order", "shopper")
+        .order_by("created_at", "pk")
+    )
+
+
+def request_events(request: Request) -> QuerySet[RequestEvent]:
+    return request.events.select_related("actor").order_by("pk")

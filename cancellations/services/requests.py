@@ -1,0 +1,318 @@
+"""A shopper asks, a merchant (or the policy) decides: submit, approve, reject, retry.
+
+Each is one transaction that checks the current state under a lock, writes an audit event, and queues
+its side effects (the push, the e-mails) for after the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cancellations.errors import RequestNotAllowed
+from cancellations.models import RefundMethod, Request
+from cancellations.policy import MESSAGES, address_verdict, order_verdict
+from cancellations.queue import enqueue_push_on_commit
+from cancellations.selectors import active_reasons, owning_email
+from cancellations.services.policies import policy_get_or_create
+from cancellations.services.transitions import Actor, event_record, request_move
+from shopify_sync.models import Order
+from shopify_sync.types import MailingAddress
+
+ADDRESS_FIELDS = tuple(MailingAddress.__dataclass_fields__)
+REQUIRED_ADDRESS_FIELDS = ("address1", "city", "country_code")
+# A partial refund needs money that was captured.
+REFUNDABLE_FINANCIAL_STATUSES = frozenset(
+    {
+        Order.FinancialStatus.PAID,
+        Order.FinancialStatus.PARTIALLY_PAID,
+        Order.FinancialStatus.PARTIALLY_REFUNDED,
+    }
+)
+
+
+def _language(language: str | None) -> str:
+    codes = [code for code, _name in settings.LANGUAGES]
+    wanted = (language or "").lower().split("-")[0]
+    return wanted if wanted in codes else settings.LANGUAGE_CODE
+
+
+def _clean_address(address: dict[str, Any] | MailingAddress | None) -> dict[str, str]:
+    if isinstance(address, MailingAddress):
+        address = address.as_dict()
+    if not address:
+        raise RequestNotAllowed(_("Enter the new shipping address."), code="address_missing")
+    cleaned = {name: str(address.get(name) or "").strip() for name in ADDRESS_FIELDS}
+    cleaned["country_code"] = cleaned["country_code"].upper()
+    cleaned["province_code"] = cleaned["province_code"].upper()
+    if any(not cleaned[name] for name in REQUIRED_ADDRESS_FIELDS):
+        raise RequestNotAllowed(
+            _("The new address needs at least a street, a city and a country."), code="address_incomplete"
+        )
+    return cleaned
+
+
+def request_submit(
+    *,
+    order: Order,
+    shopper,
+    kind: str,
+    reason_code: str = "",
+    reason_text: str = "",
+    address: dict[str, Any] | MailingAddress | None = None,
+    language: str = "en",
+    now: datetime | None = None,
+) -> Request:
+    """A shopper asks to cancel `order` or change its shipping address.
+
+    Checks that the shopper owns the order (a verified e-mail address of theirs is on it), that the
+    policy allows it at `now` (the window included) and that no request of the kind is open; then
+    records the request, approving it at once when the policy says so (the push is queued on commit).
+    """
+    now = now or timezone.now()
+    try:
+        kind = Request.Kind(kind)
+    except ValueError:
+        raise RequestNotAllowed(_("Unknown kind of request."), code="bad_kind") from None
+    email = owning_email(shopper, order)
+    if not email or order.deleted_at is not None:
+        raise RequestNotAllowed(_("This order is not one of yours."), code="not_owner")
+    policy = policy_get_or_create(shop=order.shop)
+
+    reason_text = (reason_text or "").strip()
+    reason = active_reasons(policy).filter(code=reason_code).first() if reason_code else None
+    if reason_code and reason is None:
+        raise RequestNotAllowed(_("Choose one of the reasons offered."), code="bad_reason")
+    if kind == Request.Kind.CANCEL and reason is None:
+        raise RequestNotAllowed(_("Choose a reason for cancelling."), code="reason_missing")
+    if reason is not None and reason.requires_text and not reason_text:
+        raise RequestNotAllowed(
+            _("Tell the store a little more about your reason."), code="reason_text_missing"
+        )
+
+    requested_address = None
+    if kind == Request.Kind.ADDRESS_CHANGE:
+        requested_address = _clean_address(address)
+
+    with transaction.atomic():
+        # Read the order again inside the transaction: the mirror may have moved since the page was shown.
+        order = Order.objects.select_related("shop").get(pk=order.pk)
+        has_open = Request.objects.filter(order=order, kind=kind, state__in=Request.OPEN_STATES).exists()
+        verdict = order_verdict(policy=policy, order=order, kind=kind, now=now, has_open_request=has_open)
+        if not verdict:
+            raise RequestNotAllowed(verdict.message, code=verdict.code)
+        deadline = verdict.deadline
+        if requested_address is not None:
+            verdict = address_verdict(policy=policy, order=order, address=requested_address)
+            if not verdict:
+                raise RequestNotAllowed(verdict.message, code=verdict.code)
+
+        request = Request(
+            order=order,
+            kind=kind,
+            state=Request.State.SUBMITTED,
+            shopper=shopper,
+            shopper_email=email,
+            language=_language(language),
+            reason_code=reason.code if reason else "",
+            reason_text=reason_text,
+            requested_address=requested_address,
+            previous_address=order.shipping_address,
+            restock=policy.default_restock,
+            notify_customer=policy.notify_customer,
+        )
+        try:
+            with transaction.atomic():
+                request.save()
+        except IntegrityError:
+            # Another submit for this order and kind won the race between our check and our insert.
+            raise RequestNotAllowed(MESSAGES["open_request"], code="open_request") from None
+        auto = policy.auto_approves(kind)
+        event_record(
+            request,
+            from_state="",
+            to_state=Request.State.SUBMITTED,
+            actor=Actor.shopper(shopper),
+            at=now,
+            detail={
+                "reason_code": request.reason_code,
+                "deadline": deadline.isoformat() if deadline else None,
+            },
+            notify=not auto,
+        )
+        if auto:
+            refund = policy.default_refund if kind == Request.Kind.CANCEL else RefundMethod.NONE
+            request = _approve(
+                request,
+                actor=Actor.system("auto-approve"),
+                now=now,
+                refund=refund,
+                refund_amount=None,
+                restock=policy.default_restock,
+                notify_customer=policy.notify_customer,
+                message="",
+                decided_by=None,
+            )
+    return request
+
+
+def _require_merchant(user) -> None:
+    if user is None or not (user.is_active and user.is_staff):
+        raise RequestNotAllowed(_("Only the store's staff can decide on requests."), code="not_merchant")
+
+
+def _approve(
+    request: Request,
+    *,
+    actor: Actor,
+    now: datetime,
+    refund: str,
+    refund_amount: Decimal | None,
+    restock: bool,
+    notify_customer: bool,
+    message: str,
+    decided_by,
+) -> Request:
+    request = request_move(
+        request.pk,
+        to=Request.State.APPROVED,
+        actor=actor,
+        now=now,
+        detail={
+            "refund": refund,
+            "refund_amount": str(refund_amount) if refund_amount is not None else None,
+            "restock": restock,
+            "notify_customer": notify_customer,
+        },
+        refund=refund,
+        refund_amount=refund_amount,
+        restock=restock,
+        notify_customer=notify_customer,
+        decision_message=message,
+        decided_by=decided_by,
+        decided_at=now,
+        due_at=now,
+        expect=(Request.State.SUBMITTED,),
+    )
+    enqueue_push_on_commit(request.pk)
+    return request
+
+
+def _decision(
+    request: Request, *, refund: str | None, refund_amount: Any, policy_refund: str
+) -> tuple[str, Decimal | None]:
+    if request.kind == Request.Kind.ADDRESS_CHANGE:
+        return RefundMethod.NONE, None
+    refund = refund or policy_refund
+    try:
+        refund = RefundMethod(refund)
+    except ValueError:
+        raise RequestNotAllowed(_("Unknown refund method."), code="bad_refund") from None
+    if refund != RefundMethod.PARTIAL:
+        if refund_amount not in (None, ""):
+            raise RequestNotAllowed(_("An amount is only for a partial refund."), code="bad_refund")
+        return refund, None
+    try:
+        amount = Decimal(str(refund_amount))
+    except (InvalidOperation, TypeError, ValueError):
+        raise RequestNotAllowed(_("Enter the amount to refund."), code="bad_refund_amount") from None
+    order = request.order
+    if not amount.is_finite() or amount <= 0 or amount > order.total_price_presentment:
+        raise RequestNotAllowed(
+            _("The amount must be more than zero and at most %(total)s %(currency)s.")
+            % {"total": order.total_price_presentment, "currency": order.presentment_currency},
+            code="bad_refund_amount",
+        )
+    if order.financial_status not in REFUNDABLE_FINANCIAL_STATUSES:
+        raise RequestNotAllowed(
+            _("Nothing was captured on this order, so there is nothing to refund partially."),
+            code="bad_refund",
+        )
+    return refund, amount.quantize(Decimal("0.01"))
+
+
+def request_approve(
+    *,
+    request: Request,
+    moderator,
+    refund: str | None = None,
+    refund_amount: Decimal | str | None = None,
+    restock: bool | None = None,
+    notify: bool | None = None,
+    message: str = "",
+    now: datetime | None = None,
+) -> Request:
+    """A merchant approves a submitted request (after the window too: the shopper asked within it).
+
+    `refund` is a `RefundMethod` (a partial refund takes `refund_amount`, in the currency the shopper paid
+    in); `None` for any decision means the policy's default. The push is queued on commit.
+    """
+    _require_merchant(moderator)
+    now = now or timezone.now()
+    policy = policy_get_or_create(shop=request.order.shop)
+    refund, amount = _decision(
+        request, refund=refund, refund_amount=refund_amount, policy_refund=policy.default_refund
+    )
+    return _approve(
+        request,
+        actor=Actor.merchant(moderator),
+        now=now,
+        refund=refund,
+        refund_amount=amount,
+        restock=policy.default_restock if restock is None else restock,
+        notify_customer=policy.notify_customer if notify is None else notify,
+        message=(message or "").strip(),
+        decided_by=moderator,
+    )
+
+
+def request_reject(*, request: Request, moderator, message: str, now: datetime | None = None) -> Request:
+    """A merchant says no, with a message the shopper reads."""
+    _require_merchant(moderator)
+    message = (message or "").strip()
+    if not message:
+        raise RequestNotAllowed(_("Tell the shopper why the request is rejected."), code="message_missing")
+    now = now or timezone.now()
+    return request_move(
+        request.pk,
+        to=Request.State.REJECTED,
+        actor=Actor.merchant(moderator),
+        now=now,
+        detail={"message": message},
+        decision_message=message,
+        decided_by=moderator,
+        decided_at=now,
+    )
+
+
+def request_retry(*, request: Request, moderator, now: datetime | None = None) -> Request:
+    """A merchant sends a failed request again. What the push knows about earlier calls (the intent, the
+    Shopify job) is kept: the next push reads Shopify before deciding whether to call again."""
+    _require_merchant(moderator)
+    now = now or timezone.now()
+    request = request_move(
+        request.pk,
+        to=Request.State.APPROVED,
+        actor=Actor.merchant(moderator),
+        now=now,
+        detail={
+            "retry": True,
+            "previous_failure": request.failure_code,
+            "previous_error": request.last_error,
+        },
+        notify=False,
+        expect=(Request.State.FAILED,),
+        attempts=0,
+        transient_errors=0,
+        failure_code="",
+        last_error="",
+        due_at=now,
+    )
+    enqueue_push_on_commit(request.pk)
+    return request

@@ -1,0 +1,428 @@
+"""The push against a real devstore: happy paths, races, lost answers and storms, exactly once.
+
+Attempts are driven one by one here (`push` below) on a virtual clock that jumps over each backoff, so a
+storm of failures takes no wall time; the real worker runs the same flows in test_worker.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone, translation
+
+from cancellations.models import Request, RequestEvent
+from cancellations.notifications import request_event_notify
+from cancellations.policy import FAILURE_MESSAGES
+from cancellations.services import (
+    request_approve,
+    request_push,
+    request_retry,
+    request_submit,
+    requests_sweep,
+)
+from cancellations.services.push import HOOKS, SKIPPED, refund_idempotency_key
+from cancellations.tests.conftest import fast_client, mutations
+from shopify_sync.models import Order
+
+NEW_ADDRESS = {
+    "first_name": "Ada",
+    "last_name": "Byron",
+    "address1": "99 Queen St W",
+    "address2": "Suite 5",
+    "city": "Toronto",
+    "province_code": "ON",
+    "country_code": "CA",
+    "zip": "M5H 2N2",
+    "phone": "+1 416 555 0100",
+}
+
+
+class Clock:
+    """Virtual time for the push: starts now, jumps forward by whatever an attempt asked to wait."""
+
+    def __init__(self) -> None:
+        self.at = timezone.now()
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def push(request: Request, *, clock: Clock | None = None, limit: int = 40) -> Request:
+    """Run push attempts until the request needs none (as the task's retries would)."""
+    clock = clock or Clock()
+    for _ in range(limit):
+        outcome = request_push(request_id=request.pk, client=fast_client(), now=clock)
+        if outcome.retry_in is None:
+            break
+        clock.advance(outcome.retry_in)
+    request.refresh_from_db()
+    return request
+
+
+def send_pending_emails() -> list:
+    for event_id in RequestEvent.objects.filter(notify=True, notified_at__isnull=True).values_list(
+        "pk", flat=True
+    ):
+        request_event_notify(event_id=event_id)
+    return mail.outbox
+
+
+def cancel(order, shopper, **kwargs) -> Request:
+    return request_submit(
+        order=order, shopper=shopper, kind="cancel", reason_code="changed_my_mind", **kwargs
+    )
+
+
+@pytest.fixture
+def moderated(policy):
+    policy.auto_approve_cancels = False
+    policy.save()
+    return policy
+
+
+def test_a_cancel_with_a_full_refund_completes_once_shopify_shows_it(policy, shopper, shopify, store_order):
+    order = store_order()
+    request = cancel(order, shopper)
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    assert request.shopify_job_id and request.shopify_confirmed_at and request.completed_at
+    [call] = mutations(shopify, "orderCancel", order, outcome=None)
+    variables = call["variables"]
+    assert variables["reason"] == "CUSTOMER" and variables["restock"] is True
+    assert variables["notifyCustomer"] is True
+    assert variables["refundMethod"] == {"originalPaymentMethodsRefund": True}
+    assert f"#{request.pk}" in variables["staffNote"] and "changed_my_mind" in variables["staffNote"]
+    in_store = shopify.order(order.legacy_id)
+    assert in_store["cancelled_at"] and in_store["financial_status"] == "refunded"
+    order.refresh_from_db()
+    assert order.cancelled_at is not None  # the mirror shows it too
+    assert [e.to_state for e in request.events.all() if e.is_transition] == [
+        "submitted",
+        "approved",
+        "pushing",
+        "completed",
+    ]
+
+
+def test_a_partial_refund_is_a_cancel_without_refund_then_one_refund(
+    moderated, shopper, merchant, shopify, store_order
+):
+    order = store_order()
+    request = cancel(order, shopper)
+    request_approve(
+        request=request, moderator=merchant, refund="partial", refund_amount="12.00", notify=False
+    )
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED and request.shopify_refund_id
+    [cancel_call] = mutations(shopify, "orderCancel", order, outcome=None)
+    assert cancel_call["variables"]["refundMethod"] is None
+    assert cancel_call["variables"]["notifyCustomer"] is False
+    [refund_call] = mutations(shopify, "refundCreate", order, outcome=None)
+    [transaction] = refund_call["variables"]["input"]["transactions"]
+    assert Decimal(transaction["amount"]) == Decimal("12.00") and transaction["kind"] == "REFUND"
+    assert refund_call["variables"]["idempotencyKey"] == refund_idempotency_key(request)
+    in_store = shopify.order(order.legacy_id)
+    assert in_store["cancelled_at"] and in_store["financial_status"] == "partially_refunded"
+    assert sum(Decimal(r["transactions"][0]["amount"]) for r in in_store["refunds"]) == Decimal("12.00")
+
+
+def test_a_partial_refund_already_made_is_found_not_made_again(
+    moderated, shopper, merchant, shopify, store_order
+):
+    order = store_order()
+    request = cancel(order, shopper)
+    request_approve(request=request, moderator=merchant, refund="partial", refund_amount="5.00")
+    # The refund lands, then the worker dies before recording it.
+    HOOKS_BEFORE = list(HOOKS["after_call"])
+
+    def crash_after_refund(request_id):
+        if mutations(shopify, "refundCreate", order):
+            raise WorkerDied
+
+    HOOKS["after_call"].append(crash_after_refund)
+    try:
+        original = Request.objects.get(pk=request.pk)
+        first = push(original, limit=3)
+    finally:
+        HOOKS["after_call"][:] = HOOKS_BEFORE
+    assert first.state in (Request.State.PUSHING, Request.State.COMPLETED)
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    assert len(mutations(shopify, "refundCreate", order, outcome=None)) == 1
+    assert len(mutations(shopify, "orderCancel", order, outcome=None)) == 1
+
+
+class WorkerDied(Exception):
+    """Stands for a worker killed at a hook point (the real SIGKILL is in test_worker.py)."""
+
+
+@pytest.mark.parametrize(
+    ("refund", "method"),
+    [("store_credit", {"storeCreditRefund": {}}), ("none", None)],
+)
+def test_store_credit_and_no_refund_go_as_the_refund_method(
+    moderated, shopper, merchant, shopify, store_order, refund, method
+):
+    order = store_order()
+    request = cancel(order, shopper)
+    request_approve(request=request, moderator=merchant, refund=refund, restock=False)
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    [call] = mutations(shopify, "orderCancel", order, outcome=None)
+    assert call["variables"]["refundMethod"] == method
+    assert call["variables"]["restock"] is False
+    assert not mutations(shopify, "refundCreate", order, outcome=None)
+
+
+def test_an_address_change_completes_when_shopify_shows_the_new_address(
+    policy, shopper, shopify, store_order
+):
+    order = store_order()
+    request = request_submit(order=order, shopper=shopper, kind="address_change", address=NEW_ADDRESS)
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    [call] = mutations(shopify, "orderUpdate", order, outcome=None)
+    assert call["variables"]["input"]["shippingAddress"]["address1"] == "99 Queen St W"
+    in_store = shopify.order(order.legacy_id)["shipping_address"]
+    assert (in_store["address1"], in_store["zip"], in_store["last_name"]) == (
+        "99 Queen St W",
+        "M5H 2N2",
+        "Byron",
+    )
+    order.refresh_from_db()
+    assert order.shipping_address["address1"] == "99 Queen St W"
+
+
+def test_an_address_shopify_refuses_fails_at_once_with_shopifys_message(
+    policy, shopper, shopify, store_order
+):
+    order = store_order()
+    request = request_submit(
+        order=order, shopper=shopper, kind="address_change", address={**NEW_ADDRESS, "province_code": "ZZ"}
+    )
+
+    request = push(request)
+
+    assert request.state == Request.State.FAILED
+    assert request.failure_code == "shopify_refused" and request.attempts == 1
+    assert "rovince" in request.last_error  # Shopify's own words, for the merchant
+    assert len(mutations(shopify, "orderUpdate", order, outcome=None)) == 1
+
+
+def test_the_race_an_order_fulfilled_before_the_push_is_never_cancelled(
+    moderated, shopper, merchant, shopify, store_order
+):
+    order = store_order()
+    request = cancel(order, shopper, language="ko")
+    shopify.fulfill(order.legacy_id)
+    request_approve(request=request, moderator=merchant)
+
+    request = push(request)
+
+    assert request.state == Request.State.FAILED and request.failure_code == "shipped"
+    assert mutations(shopify, "orderCancel", order, outcome=None) == []
+    assert not shopify.order(order.legacy_id)["cancelled_at"]
+    shopper_mail = [m for m in send_pending_emails() if m.to == [shopper.email]][-1]
+    with translation.override("ko"):
+        shipped = str(FAILURE_MESSAGES[("shipped", "cancel")])
+    assert shipped in shopper_mail.body and shipped != str(FAILURE_MESSAGES[("shipped", "cancel")])
+
+
+def test_the_race_an_order_fulfilled_between_our_read_and_our_call(policy, shopper, shopify, store_order):
+    order = store_order()
+    request = cancel(order, shopper)
+    HOOKS["after_read"].append(lambda request_id: shopify.fulfill(order.legacy_id))
+    try:
+        request = push(request)
+    finally:
+        HOOKS["after_read"].clear()
+
+    assert request.state == Request.State.FAILED and request.failure_code == "shipped"
+    assert not shopify.order(order.legacy_id)["cancelled_at"]
+    assert "fulfilled" in request.last_error  # Shopify refused; the merchant sees its message
+
+
+def test_an_order_cancelled_in_the_store_first_is_not_ours(
+    moderated, shopper, merchant, shopify, store_order
+):
+    order = store_order()
+    request = cancel(order, shopper)
+    shopify.cancel(order.legacy_id, reason="inventory")
+    request_approve(request=request, moderator=merchant)
+
+    request = push(request)
+
+    assert request.state == Request.State.FAILED and request.failure_code == "cancelled_in_store"
+    assert mutations(shopify, "orderCancel", order, outcome=None) == []
+
+
+def test_a_push_delivered_twice_cancels_once(policy, shopper, shopify, store_order):
+    order = store_order()
+    request = cancel(order, shopper)
+
+    push(request)
+    again = request_push(request_id=request.pk, client=fast_client())
+
+    assert again.state == SKIPPED
+    assert len(mutations(shopify, "orderCancel", order, outcome=None)) == 1
+
+
+def test_a_worker_that_died_right_after_the_call_is_finished_without_a_second_call(
+    policy, shopper, shopify, store_order
+):
+    order = store_order()
+    request = cancel(order, shopper)
+
+    def die(request_id):
+        raise WorkerDied
+
+    HOOKS["after_call"].append(die)
+    try:
+        with pytest.raises(WorkerDied):
+            request_push(request_id=request.pk, client=fast_client())
+    finally:
+        HOOKS["after_call"].clear()
+    request.refresh_from_db()
+    assert request.state == Request.State.PUSHING and request.answer_lost
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    assert len(mutations(shopify, "orderCancel", order, outcome=None)) == 1
+    assert request.events.filter(detail__how="read").exists()  # confirmed by reading, not by calling
+
+
+def once(action):
+    """A hook that runs `action` on the first attempt only."""
+    done = []
+
+    def hook(request_id):
+        if not done:
+            done.append(request_id)
+            action()
+
+    return hook
+
+
+@pytest.fixture
+def hooks():
+    yield HOOKS
+    for point in HOOKS.values():
+        point.clear()
+
+
+def test_a_lost_answer_is_settled_by_reading_before_any_second_call(
+    policy, shopper, shopify, store_order, hooks
+):
+    order = store_order()
+    request = cancel(order, shopper)
+    # The cancel itself is answered with a 502: Shopify may or may not have it.
+    hooks["after_read"].append(once(lambda: shopify.fault("http_502", count=1)))
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    calls = mutations(shopify, "orderCancel", order, outcome=None)
+    assert [c["outcome"] for c in calls] == ["fault:http_502", "ok"]
+    assert request.events.filter(detail__step="transient_error", detail__may_have_applied=True).count() == 1
+
+
+def test_a_storm_of_5xx_and_throttling_ends_in_one_cancel(policy, shopper, shopify, store_order, hooks):
+    order = store_order()
+    request = cancel(order, shopper)
+    for kind, count in [("http_500", 2), ("throttle", 3), ("http_502", 1)]:
+        shopify.fault(kind, count=count)
+    hooks["after_read"].append(
+        once(
+            lambda: [shopify.fault(kind, count=1) for kind in ("timeout", "http_500", "throttle", "http_502")]
+        )
+    )
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    calls = mutations(shopify, "orderCancel", order, outcome=None)
+    assert [c["outcome"] for c in calls].count("ok") == 1
+    assert all(c["outcome"] != "user_errors" for c in calls)
+    assert shopify.order(order.legacy_id)["cancelled_at"]
+
+
+def test_transient_failures_are_bounded_then_the_merchant_sees_the_error(
+    policy, shopper, shopify, store_order
+):
+    order = store_order()
+    request = cancel(order, shopper)
+    shopify.fault("http_500", count=500)
+
+    request = push(request)
+
+    assert request.state == Request.State.FAILED and request.failure_code == "shopify_unavailable"
+    assert "500" in request.last_error
+    assert mutations(shopify, "orderCancel", order, outcome="ok") == []
+    merchant_mail = [m for m in send_pending_emails() if m.to == ["staff@store.example"]]
+    assert merchant_mail and "500" in merchant_mail[-1].body
+
+
+def test_a_failed_request_retried_by_a_merchant_completes(policy, shopper, merchant, shopify, store_order):
+    order = store_order()
+    request = cancel(order, shopper)
+    shopify.fault("http_500", count=500)
+    push(request)
+    shopify._request("DELETE", "/_devstore/faults")  # Shopify is back
+
+    request_retry(request=request, moderator=merchant)
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    assert len(mutations(shopify, "orderCancel", order, outcome="ok")) == 1
+
+
+def test_the_sweeper_requeues_an_approval_the_broker_never_took(policy, shopper, shopify, store_order):
+    order = store_order()
+    request = cancel(order, shopper)  # approved; its on-commit push never ran (as if Redis were down)
+    Request.objects.filter(pk=request.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+
+    result = requests_sweep()  # eager here: the re-queued push runs at once
+
+    request.refresh_from_db()
+    assert result.pushes_queued == 1
+    assert request.state in (Request.State.PUSHING, Request.State.COMPLETED)
+    request = push(request)
+    assert request.state == Request.State.COMPLETED
+    assert len(mutations(shopify, "orderCancel", order, outcome=None)) == 1
+
+
+def test_the_sweeper_leaves_a_request_a_live_worker_holds(policy, shopper, shopify, store_order):
+    request = cancel(store_order(), shopper)
+    Request.objects.filter(pk=request.pk).update(
+        state="pushing",
+        due_at=timezone.now() - timedelta(minutes=5),
+        lease_expires_at=timezone.now() + timedelta(minutes=1),
+    )
+
+    assert requests_sweep().pushes_queued == 0
+
+
+def test_the_mirror_is_updated_from_what_the_push_read(policy, shopper, shopify, store_order):
+    order = store_order()
+    request = cancel(order, shopper)
+
+    push(request)
+
+    assert Order.objects.get(pk=order.pk).cancelled_at is not None

@@ -1,0 +1,191 @@
+"""The shopper's forms. They parse and check input; policy and ownership stay in `cancellations`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from cancellations.models import CancelReason
+from portal import addresses
+
+# The reason whose "offer the address change instead" hint the cancel form shows.
+WRONG_ADDRESS_REASON = "wrong_address"
+COMMENT_MAX_LENGTH = 1000
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why do you want to cancel?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a reason.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Anything the store should know."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that a cancelled order cannot be restored."),
+        error_messages={"required": _("Tick the box to confirm that you want to cancel this order.")},
+    )
+
+    def __init__(self, *args, reasons: Iterable[CancelReason], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        language = get_language()
+        self.reasons = {reason.code: reason for reason in reasons}
+        self.fields["reason"].choices = [(code, r.label(language)) for code, r in self.reasons.items()]
+
+    def clean(self):
+        cleaned = super().clean()
+        reason = self.reasons.get(cleaned.get("reason") or "")
+        if reason is not None and reason.requires_text and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("Tell us in a few words why you are cancelling."))
+        return cleaned
+
+
+# Fields in the order the shopper fills them, with Shopify's MailingAddress names.
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "country",
+    "province",
+    "zip",
+    "phone",
+)
+
+
+class AddressForm(forms.Form):
+    """A shipping address as Shopify takes it, checked like Shopify's checkout would.
+
+    `province` is posted as "KR:KR-11" (country and Shopify's province code) so one <select> with a group
+    per country works without JavaScript; `clean()` checks it belongs to the chosen country.
+    """
+
+    first_name = forms.CharField(label=_("First name"), max_length=255, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=255)
+    company = forms.CharField(label=_("Company (optional)"), max_length=255, required=False)
+    address1 = forms.CharField(label=_("Address"), max_length=255)
+    address2 = forms.CharField(label=_("Apartment, suite, etc. (optional)"), max_length=255, required=False)
+    city = forms.CharField(label=_("City"), max_length=255)
+    country = forms.ChoiceField(label=_("Country or region"))
+    province = forms.ChoiceField(label=_("State, province or region"), required=False)
+    zip = forms.CharField(label=_("Postal code"), max_length=32)
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        max_length=32,
+        required=False,
+        help_text=_("For the courier. Include the country code if it is not this country's number."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    autocomplete = {
+        "first_name": "shipping given-name",
+        "last_name": "shipping family-name",
+        "company": "shipping organization",
+        "address1": "shipping address-line1",
+        "address2": "shipping address-line2",
+        "city": "shipping address-level2",
+        "country": "shipping country",
+        "province": "shipping address-level1",
+        "zip": "shipping postal-code",
+    }
+
+    def __init__(self, *args, fixed_country: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        language = get_language()
+        self.fixed_country = fixed_country
+        countries = addresses.country_choices(language)
+        if fixed_country:
+            countries = [(code, name) for code, name in countries if code == fixed_country]
+            self.fields["country"].help_text = _(
+                "This store does not ship a changed order to another country."
+            )
+        self.fields["country"].choices = countries
+        self.fields["province"].choices = [("", _("Choose…")), *addresses.province_choices(language)]
+        for name, token in self.autocomplete.items():
+            self.fields[name].widget.attrs["autocomplete"] = token
+        for field in self.fields.values():
+            if field.required:
+                field.widget.attrs["aria-required"] = "true"
+
+    def clean(self):
+        cleaned = super().clean()
+        country = cleaned.get("country")
+        if not country:
+            return cleaned
+        if self.fixed_country and country != self.fixed_country:
+            self.add_error("country", _("This store does not ship a changed order to another country."))
+        known_provinces = addresses.provinces(country)
+        province = cleaned.get("province") or ""
+        province_country, _sep, province_code = province.partition(":")
+        if known_provinces:
+            if not province_code:
+                self.add_error("province", _("Choose a state, province or region."))
+            elif province_country != country or province_code not in {p.code for p in known_provinces}:
+                self.add_error("province", _("Choose a state, province or region in the country you chose."))
+            else:
+                cleaned["province_code"] = province_code
+        else:
+            cleaned["province_code"] = ""
+        postal = cleaned.get("zip")
+        if postal:
+            normalized = addresses.normalize_postal_code(country, postal)
+            if normalized is None:
+                known = addresses.postal_code_format(country)
+                self.add_error(
+                    "zip",
+                    _("Enter a postal code in this country's format, for example %(example)s.")
+                    % {"example": known.example if known else ""},
+                )
+            else:
+                cleaned["zip"] = normalized
+        phone = (cleaned.get("phone") or "").strip()
+        if phone:
+            normalized_phone = addresses.normalize_phone(country, phone)
+            if normalized_phone is None:
+                self.add_error("phone", _("Enter a phone number that works in the country you chose."))
+            else:
+                cleaned["phone"] = normalized_phone
+        return cleaned
+
+    def address(self) -> dict[str, str]:
+        """The new address with Shopify's MailingAddress field names (after `is_valid()`)."""
+        data = self.cleaned_data
+        country = data["country"]
+        province_code = data.get("province_code", "")
+        return {
+            "first_name": data.get("first_name", "").strip(),
+            "last_name": data["last_name"].strip(),
+            "company": data.get("company", "").strip(),
+            "address1": data["address1"].strip(),
+            "address2": data.get("address2", "").strip(),
+            "city": data["city"].strip(),
+            "province": addresses.province_name(country, province_code, "en") if province_code else "",
+            "province_code": province_code,
+            "country": addresses.country_name_en(country),
+            "country_code": country,
+            "zip": data["zip"],
+            "phone": data.get("phone", ""),
+        }
+
+
+def address_initial(address: dict | None) -> dict[str, str]:
+    """Form values from an order's stored shipping address (MailingAddress field names)."""
+    address = address or {}
+    country = (address.get("country_code") or "").upper()
+    province_code = address.get("province_code") or ""
+    initial = {
+        name: address.get(name) or "" for name in ADDRESS_FIELDS if name not in {"country", "province"}
+    }
+    initial["country"] = country
+    initial["province"] = f"{country}:{province_code}" if country and province_code else ""
+    return initial

@@ -1,0 +1,79 @@
+"""Create the demo shoppers (and a demo moderator) that `make run` prints, once. Development only.
+
+The shoppers sign in without a password: they ask for a code, and the code is in the console output of
+`make run` (development e-mail goes to the console). Their orders come from the devstore's seed, which
+places orders for demo@example.com inside and outside the change windows.
+"""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal.models import ShopperProfile
+
+DEMO_SHOPPERS = (
+    ("demo@example.com", "en"),
+    ("demo-ko@example.com", "ko"),
+)
+DEMO_MODERATOR_USERNAME = "moderator"
+DEMO_MODERATOR_PASSWORD = "portal-demo-moderator"  # noqa: S105 - a documented local-only demo credential
+# What a moderator needs in /admin/: the requests and the policy, and the mirror to look orders up.
+MODERATOR_APPS = ("cancellations",)
+MODERATOR_VIEW_APPS = ("shopify_sync",)
+
+
+class Command(BaseCommand):
+    help = "Create the demo shoppers and moderator (development only, idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_demo only runs with DEBUG=true: its accounts are public.")
+        with transaction.atomic():
+            for email, language in DEMO_SHOPPERS:
+                created = _shopper_ensure(email, language)
+                self.stdout.write(
+                    f"{'Created' if created else 'Kept'} the demo shopper {email} ({language})."
+                )
+            created = _moderator_ensure()
+            self.stdout.write(
+                f"{'Created' if created else 'Kept'} the demo moderator {DEMO_MODERATOR_USERNAME}."
+            )
+        self.stdout.write(
+            "Shoppers sign in with a code: enter the e-mail address at /accounts/login/code/ and copy "
+            "the code from this console (development e-mail is printed here)."
+        )
+
+
+def _shopper_ensure(email: str, language: str) -> bool:
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=email.split("@")[0], defaults={"email": email})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    EmailAddress.objects.update_or_create(
+        email=email, defaults={"user": user, "verified": True, "primary": True}
+    )
+    ShopperProfile.objects.get_or_create(user=user, defaults={"language": language})
+    return created
+
+
+def _moderator_ensure() -> bool:
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=DEMO_MODERATOR_USERNAME, defaults={"email": "moderator@example.com", "is_staff": True}
+    )
+    if created:
+        user.set_password(DEMO_MODERATOR_PASSWORD)
+        user.save(update_fields=["password"])
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=MODERATOR_APPS
+    ) | Permission.objects.filter(
+        content_type__app_label__in=MODERATOR_VIEW_APPS, codename__startswith="view_"
+    )
+    user.user_permissions.add(*permissions)
+    return created

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from portal import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("", views.order_list, name="list"),
+    path("<int:legacy_id>/", views.order_detail, name="detail"),
+    path("<int:legacy_id>/cancel/", views.order_cancel, name="cancel"),
+    path("<int:legacy_id>/address/", views.order_address, name="address"),
+]

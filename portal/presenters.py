@@ -1,0 +1,300 @@
+"""What the order pages show about an order, assembled from the mirror, the policy and the requests.
+
+Nothing is decided here: eligibility is `cancellations.policy.order_verdict`, ownership is
+`cancellations.selectors.orders_for_shopper`. This only gathers their answers for a template, using rows
+the view prefetched, so a page of orders costs the same queries however many orders it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from cancellations import policy as eligibility
+from cancellations.models import Policy, Request
+from cancellations.services.policies import policy_get_or_create
+from portal import addresses, formatting
+from shopify_sync.models import Order, Shop
+
+PAYMENT_BADGE_TONE = {
+    Order.FinancialStatus.PAID: "ok",
+    Order.FinancialStatus.PENDING: "warn",
+    Order.FinancialStatus.AUTHORIZED: "info",
+    Order.FinancialStatus.PARTIALLY_PAID: "warn",
+    Order.FinancialStatus.REFUNDED: "info",
+    Order.FinancialStatus.PARTIALLY_REFUNDED: "info",
+    Order.FinancialStatus.VOIDED: "danger",
+    Order.FinancialStatus.EXPIRED: "danger",
+}
+FULFILLMENT_BADGE_TONE = {
+    Order.FulfillmentStatus.FULFILLED: "ok",
+    Order.FulfillmentStatus.PARTIALLY_FULFILLED: "info",
+    Order.FulfillmentStatus.IN_PROGRESS: "info",
+    Order.FulfillmentStatus.ON_HOLD: "warn",
+    Order.FulfillmentStatus.REQUEST_DECLINED: "warn",
+}
+
+# What a shopper should do when a request failed, by the failure's code.
+NEXT_STEP_AFTER_FAILURE: dict[str, Promise] = {
+    Request.Failure.SHIPPED: _(
+        "The order shipped before the change reached the store. Contact the store for a return."
+    ),
+    Request.Failure.CANCELLED_IN_STORE: _(
+        "The store cancelled this order itself. There is nothing more to do."
+    ),
+    Request.Failure.ORDER_GONE: _(
+        "The order no longer exists in the store. Contact the store if this is unexpected."
+    ),
+}
+NEXT_STEP_DEFAULT = _(
+    "The store has been told and will follow up. You can also contact the store by replying to your "
+    "order confirmation email."
+)
+
+STEP_LABELS: dict[str, Promise] = {
+    Request.State.SUBMITTED: _("Request received"),
+    Request.State.APPROVED: _("Approved"),
+    Request.State.PUSHING: _("Sent to the store"),
+    Request.State.REJECTED: _("Declined by the store"),
+    Request.State.FAILED: _("Could not be completed"),
+}
+DONE_LABELS: dict[str, Promise] = {
+    Request.Kind.CANCEL: _("Done: the order is cancelled"),
+    Request.Kind.ADDRESS_CHANGE: _("Done: the new address is on the order"),
+}
+REFUND_TEXT: dict[str, Promise] = {
+    "full": _("You will get a full refund to your original payment method."),
+    "store_credit": _("You will get a full refund as store credit for this store."),
+    "none": _(
+        "This store does not refund cancelled orders automatically; it will contact you about payment."
+    ),
+}
+
+
+@dataclass
+class Action:
+    kind: str
+    verdict: eligibility.Verdict
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict.allowed
+
+    @property
+    def deadline(self) -> datetime | None:
+        return self.verdict.deadline if self.allowed else None
+
+
+@dataclass
+class TimelineStep:
+    state: str
+    label: str | Promise
+    at: datetime
+    message: str | Promise = ""
+    tone: str = ""
+
+
+@dataclass
+class RequestSummary:
+    request: Request
+    steps: list[TimelineStep] = field(default_factory=list)
+
+
+@dataclass
+class OrderCard:
+    order: Order
+    cancel: Action
+    address: Action
+    open_requests: list[Request]
+
+    @property
+    def shop(self) -> Shop:
+        return self.order.shop
+
+    @property
+    def any_allowed(self) -> bool:
+        return self.cancel.allowed or self.address.allowed
+
+    @property
+    def deadlines(self) -> list[datetime]:
+        """The distinct deadlines of the actions on offer (one countdown each), earliest first."""
+        return sorted({a.deadline for a in (self.cancel, self.address) if a.deadline is not None})
+
+    @property
+    def refusal_message(self) -> str | Promise:
+        """Why neither action is offered, in one sentence (the cancel's reason comes first)."""
+        if self.any_allowed:
+            return ""
+        return self.cancel.verdict.message
+
+    @property
+    def payment_tone(self) -> str:
+        return PAYMENT_BADGE_TONE.get(self.order.financial_status, "")
+
+    @property
+    def fulfillment_tone(self) -> str:
+        return FULFILLMENT_BADGE_TONE.get(self.order.fulfillment_status, "")
+
+
+class PolicyCache:
+    """One policy read per shop per page (the same one `request_submit` will use)."""
+
+    def __init__(self) -> None:
+        self._by_shop: dict[int, Policy] = {}
+
+    def __call__(self, shop: Shop) -> Policy:
+        if shop.pk not in self._by_shop:
+            self._by_shop[shop.pk] = policy_get_or_create(shop=shop)
+        return self._by_shop[shop.pk]
+
+
+def _verdict(
+    policy: Policy, order: Order, kind: str, now: datetime, open_requests: list[Request]
+) -> eligibility.Verdict:
+    has_open = any(r.kind == kind for r in open_requests)  # as `request_submit` counts them: per kind
+    return eligibility.order_verdict(
+        policy=policy, order=order, kind=kind, now=now, has_open_request=has_open
+    )
+
+
+def order_card(order: Order, *, policies: PolicyCache, now: datetime) -> OrderCard:
+    """Uses `order.cancellation_requests.all()`: prefetch it."""
+    requests = list(order.cancellation_requests.all())
+    open_requests = [r for r in requests if r.is_open]
+    policy = policies(order.shop)
+    return OrderCard(
+        order=order,
+        cancel=Action(Request.Kind.CANCEL, _verdict(policy, order, Request.Kind.CANCEL, now, open_requests)),
+        address=Action(
+            Request.Kind.ADDRESS_CHANGE,
+            _verdict(policy, order, Request.Kind.ADDRESS_CHANGE, now, open_requests),
+        ),
+        open_requests=open_requests,
+    )
+
+
+def request_summary(request: Request) -> RequestSummary:
+    """The request's timeline from its audit events (prefetch `events`): transitions only, oldest first."""
+    summary = RequestSummary(request=request)
+    events = sorted(request.events.all(), key=lambda e: (e.at, e.pk))
+    transitions = [e for e in events if e.is_transition]
+    if not transitions:  # a request written without an event still shows that it was received
+        summary.steps.append(
+            TimelineStep(Request.State.SUBMITTED, STEP_LABELS[Request.State.SUBMITTED], request.created_at)
+        )
+    for event in transitions:
+        state = event.to_state
+        step = TimelineStep(state=state, label=STEP_LABELS.get(state, state), at=event.at)
+        if state == Request.State.COMPLETED:
+            step.label, step.tone = DONE_LABELS.get(request.kind, _("Done")), "ok"
+        elif state == Request.State.REJECTED:
+            step.tone = "danger"
+            step.message = request.decision_message or _(
+                "The store did not give a reason. Contact the store if you have questions."
+            )
+        elif state == Request.State.FAILED:
+            step.tone = "danger"
+            step.message = NEXT_STEP_AFTER_FAILURE.get(request.failure_code, NEXT_STEP_DEFAULT)
+        summary.steps.append(step)
+    return summary
+
+
+def refund_text(policy: Policy) -> str | Promise:
+    return REFUND_TEXT.get(policy.default_refund, REFUND_TEXT["full"])
+
+
+def time_left(deadline: datetime, now: datetime) -> str:
+    return formatting.time_left(deadline - now)
+
+
+def _display(address: dict, name: str) -> str:
+    """One field of a stored address as the shopper reads it (country and province in their language)."""
+    country = (address.get("country_code") or "").upper()
+    if name == "country":
+        return addresses.country_name(country) if country else address.get("country") or ""
+    if name == "province":
+        # The store's own spelling ("Seoul") unless the shopper reads another language than English.
+        code = address.get("province_code") or ""
+        stored = (address.get("province") or "").strip()
+        if code and (not stored or not (get_language() or "en").startswith("en")):
+            return addresses.province_name(country, code)
+        return stored
+    return (address.get(name) or "").strip()
+
+
+def _comparable(address: dict, name: str) -> str:
+    if name == "phone":
+        return "".join(ch for ch in address.get(name) or "" if ch.isdigit())
+    if name == "country":
+        return (address.get("country_code") or "").upper()
+    if name == "province":
+        return address.get("province_code") or (address.get("province") or "").strip()
+    return (address.get(name) or "").strip()
+
+
+ADDRESS_FIELD_LABELS: dict[str, Promise] = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "company": _("Company"),
+    "address1": _("Address"),
+    "address2": _("Apartment, suite, etc."),
+    "city": _("City"),
+    "province": _("State, province or region"),
+    "zip": _("Postal code"),
+    "country": _("Country or region"),
+    "phone": _("Phone"),
+}
+
+
+def keep_store_spelling(current: dict, new: dict) -> dict:
+    """The new address, with the store's own spelling of what did not change (province name, phone)."""
+    kept = dict(new)
+    if new.get("province_code") and new.get("province_code") == current.get("province_code"):
+        kept["province"] = current.get("province") or new.get("province", "")
+    if new.get("phone") and _comparable(new, "phone") == _comparable(current, "phone"):
+        kept["phone"] = current.get("phone") or new["phone"]
+    return kept
+
+
+def same_address(current: dict, new: dict) -> bool:
+    return all(_comparable(current, name) == _comparable(new, name) for name in ADDRESS_FIELD_LABELS)
+
+
+def address_comparison(current: dict, new: dict) -> list[dict]:
+    """Old versus new, field by field, for the review step."""
+    return [
+        {
+            "label": label,
+            "old": _display(current, name),
+            "new": _display(new, name),
+            "changed": _comparable(current, name) != _comparable(new, name),
+        }
+        for name, label in ADDRESS_FIELD_LABELS.items()
+    ]
+
+
+def address_lines(address: dict | None) -> list[str]:
+    """An address as lines on an envelope."""
+    if not address:
+        return []
+    name = " ".join(
+        part for part in (_display(address, "first_name"), _display(address, "last_name")) if part
+    )
+    city, province = _display(address, "city"), _display(address, "province")
+    if province.casefold() == city.casefold():
+        province = ""  # "Seoul Seoul 03187" says nothing more than "Seoul 03187"
+    city_line = " ".join(part for part in (city, province, _display(address, "zip")) if part)
+    lines = [
+        name,
+        _display(address, "company"),
+        _display(address, "address1"),
+        _display(address, "address2"),
+        city_line,
+        _display(address, "country"),
+        _display(address, "phone"),
+    ]
+    return [line for line in lines if line]

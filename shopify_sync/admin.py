@@ -1,0 +1,200 @@
+"""Read-only admin of the mirror: rows come from Shopify, so nobody adds, changes or deletes them here."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from shopify_sync.models import Customer, CustomerDataRequest, LineItem, Order, Shop, WebhookDelivery
+from shopify_sync.services.webhooks import webhook_deliveries_reset_for_reprocessing
+from shopify_sync.tasks import webhook_delivery_enqueue
+from shopify_sync.webhooks.topics import HANDLED_TOPICS
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Shop)
+class ShopAdmin(ReadOnlyAdmin):
+    list_display = [
+        "domain",
+        "name",
+        "currency",
+        "installed",
+        "sync_cursor",
+        "last_sync_finished_at",
+        "has_sync_error",
+        "last_full_import_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["domain", "name", "currency", "iana_timezone", "api_version"]}),
+        (
+            _("Sync status"),
+            {
+                "fields": [
+                    "sync_cursor",
+                    "last_sync_started_at",
+                    "last_sync_finished_at",
+                    "last_sync_error",
+                    "last_full_import_at",
+                ]
+            },
+        ),
+        (_("Installation"), {"fields": ["installed", "uninstalled_at", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(boolean=True, description=_("sync error"))
+    def has_sync_error(self, shop: Shop) -> bool:
+        return bool(shop.last_sync_error)
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ["email", "first_name", "last_name", "legacy_id", "shop"]
+    list_select_related = ["shop"]
+    search_fields = ["email", "first_name", "last_name", "=legacy_id"]
+
+
+class LineItemInline(admin.TabularInline):
+    model = LineItem
+    extra = 0
+    can_delete = False
+    fields = [
+        "position",
+        "title",
+        "variant_title",
+        "sku",
+        "quantity",
+        "current_quantity",
+        "unfulfilled_quantity",
+        "unit_price",
+        "currency",
+        "unit_price_presentment",
+        "presentment_currency",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "name",
+        "email",
+        "customer",
+        "processed_at",
+        "financial_status",
+        "fulfillment_status",
+        "is_cancelled",
+        "total_price",
+        "currency",
+        "updated_at_shopify",
+    ]
+    list_select_related = ["customer"]
+    list_filter = [
+        "financial_status",
+        "fulfillment_status",
+        "closed",
+        "risk_level",
+        "cancelled_at",
+        "deleted_at",
+    ]
+    search_fields = ["name", "email", "=legacy_id", "customer__email"]
+    date_hierarchy = "processed_at"
+    ordering = ["-processed_at"]
+    inlines = [LineItemInline]
+    exclude = ["last_payload"]
+    readonly_fields = ["pretty_last_payload"]
+
+    @admin.display(boolean=True, description=_("cancelled"))
+    def is_cancelled(self, order: Order) -> bool:
+        return order.is_cancelled
+
+    @admin.display(description=_("last payload"))
+    def pretty_last_payload(self, order: Order) -> str:
+        return json.dumps(order.last_payload, indent=2, ensure_ascii=False)
+
+
+class DeliveryOutcomeFilter(admin.SimpleListFilter):
+    title = _("outcome")
+    parameter_name = "outcome"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("processed", _("Processed")),
+            ("unprocessed", _("Not processed yet")),
+            ("error", _("Failed (error recorded)")),
+            ("ignored", _("Ignored (topic not handled)")),
+        ]
+
+    def queryset(self, request, queryset: QuerySet[WebhookDelivery]):
+        match self.value():
+            case "processed":
+                return queryset.filter(processed_at__isnull=False)
+            case "unprocessed":
+                return queryset.filter(processed_at__isnull=True)
+            case "error":
+                return queryset.filter(processed_at__isnull=True).exclude(error="")
+            case "ignored":
+                return queryset.exclude(topic__in=HANDLED_TOPICS)
+        return queryset
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["webhook_id", "topic", "received_at", "processed_at", "attempts", "short_error"]
+    list_filter = [DeliveryOutcomeFilter, "topic"]
+    search_fields = ["=webhook_id", "=event_id", "topic"]
+    date_hierarchy = "received_at"
+    ordering = ["-received_at"]
+    list_select_related = ["shop"]
+    actions = ["process_again"]
+
+    @admin.display(description=_("error"))
+    def short_error(self, delivery: WebhookDelivery) -> str:
+        return delivery.error[:80]
+
+    def has_reprocess_permission(self, request: HttpRequest) -> bool:
+        # The admin is read-only for everyone; re-running a delivery is for superusers and for staff
+        # explicitly given the change permission on deliveries.
+        return request.user.has_perm("shopify_sync.change_webhookdelivery")
+
+    @admin.action(description=_("Process again"), permissions=["reprocess"])
+    def process_again(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        with transaction.atomic():
+            delivery_ids = webhook_deliveries_reset_for_reprocessing(
+                delivery_ids=list(queryset.values_list("pk", flat=True))
+            )
+            for delivery_id in delivery_ids:
+                transaction.on_commit(lambda delivery_id=delivery_id: webhook_delivery_enqueue(delivery_id))
+        self.message_user(
+            request,
+            ngettext("%d delivery queued.", "%d deliveries queued.", len(delivery_ids)) % len(delivery_ids),
+            messages.SUCCESS,
+        )
+
+
+@admin.register(CustomerDataRequest)
+class CustomerDataRequestAdmin(ReadOnlyAdmin):
+    list_display = ["shopify_request_id", "email", "customer_legacy_id", "created_at", "emailed_at"]
+    list_select_related = ["shop"]
+    search_fields = ["email", "=customer_legacy_id"]

@@ -1,0 +1,275 @@
+"""The portal's mirror of the Shopify store: shop, customers, orders, line items, webhook deliveries.
+
+Rows here come from Shopify (webhooks, incremental and bulk sync) and are a cache that may be stale:
+every write goes through `shopify_sync.services`, and nothing here does I/O. Statuses use Shopify's
+GraphQL enum names in lower case, whatever the source (see `shopify_sync.types`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 4}
+
+
+class Shop(models.Model):
+    """The store the portal serves, and where its order sync stands."""
+
+    domain = models.CharField(max_length=255, unique=True, help_text=_("The shop's myshopify.com domain."))
+    name = models.CharField(max_length=255, blank=True)
+    api_version = models.CharField(max_length=16, blank=True)
+    iana_timezone = models.CharField(max_length=64, default="UTC")
+    currency = models.CharField(max_length=3, blank=True, help_text=_("The shop's own currency (ISO 4217)."))
+    sync_cursor = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("The newest order `updated_at` that incremental sync has fully stored."),
+    )
+    # One incremental sync per shop at a time: a process claims this lease with a conditional update and
+    # renews it page by page; a crashed process's lease simply runs out.
+    sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    last_sync_started_at = models.DateTimeField(null=True, blank=True)
+    last_sync_finished_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.TextField(blank=True)
+    last_full_import_at = models.DateTimeField(null=True, blank=True)
+    installed = models.BooleanField(default=True)
+    uninstalled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("shop")
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Customer(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="customers")
+    shopify_gid = models.CharField(max_length=100)
+    legacy_id = models.BigIntegerField()
+    email = models.EmailField(max_length=254, blank=True, help_text=_("Stripped and lower-cased."))
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "shopify_gid"], name="customer_unique_gid_per_shop"),
+            models.UniqueConstraint(fields=["shop", "legacy_id"], name="customer_unique_legacy_id_per_shop"),
+        ]
+        indexes = [models.Index(fields=["email"], name="customer_email")]
+
+    def __str__(self) -> str:
+        return self.email or self.shopify_gid
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Order(models.Model):
+    class FinancialStatus(models.TextChoices):
+        # OrderDisplayFinancialStatus, lower case
+        PENDING = "pending", _("Pending")
+        AUTHORIZED = "authorized", _("Authorized")
+        PARTIALLY_PAID = "partially_paid", _("Partially paid")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        VOIDED = "voided", _("Voided")
+        PAID = "paid", _("Paid")
+        REFUNDED = "refunded", _("Refunded")
+        EXPIRED = "expired", _("Expired")
+
+    class FulfillmentStatus(models.TextChoices):
+        # OrderDisplayFulfillmentStatus, lower case
+        UNFULFILLED = "unfulfilled", _("Unfulfilled")
+        PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially fulfilled")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        RESTOCKED = "restocked", _("Restocked")
+        PENDING_FULFILLMENT = "pending_fulfillment", _("Pending fulfillment")
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        ON_HOLD = "on_hold", _("On hold")
+        SCHEDULED = "scheduled", _("Scheduled")
+        REQUEST_DECLINED = "request_declined", _("Request declined")
+
+    class CancelReason(models.TextChoices):
+        # OrderCancelReason, lower case
+        CUSTOMER = "customer", _("Customer changed or cancelled order")
+        DECLINED = "declined", _("Payment declined")
+        FRAUD = "fraud", _("Fraudulent order")
+        INVENTORY = "inventory", _("Items unavailable")
+        STAFF = "staff", _("Staff error")
+        OTHER = "other", _("Other")
+
+    class RiskLevel(models.TextChoices):
+        # OrderRiskLevel, lower case; "" when Shopify has not assessed the order (or we never asked)
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
+    shopify_gid = models.CharField(max_length=100)
+    legacy_id = models.BigIntegerField(help_text=_("The numeric id Shopify shows (legacyResourceId)."))
+    name = models.CharField(max_length=64, help_text=_("What the shopper sees, e.g. #1001."))
+    email = models.EmailField(max_length=254, blank=True, help_text=_("Stripped and lower-cased."))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    processed_at = models.DateTimeField()
+    created_at_shopify = models.DateTimeField()
+    updated_at_shopify = models.DateTimeField(
+        help_text=_("Shopify's updated_at: an older payload never overwrites a newer one.")
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=16, choices=CancelReason.choices, blank=True)
+    financial_status = models.CharField(max_length=32, choices=FinancialStatus.choices, blank=True)
+    fulfillment_status = models.CharField(max_length=32, choices=FulfillmentStatus.choices, blank=True)
+    closed = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3, help_text=_("The shop's currency."))
+    total_price = models.DecimalField(**MONEY)
+    total_refunded = models.DecimalField(**MONEY, default=0)
+    presentment_currency = models.CharField(max_length=3, help_text=_("The currency the shopper paid in."))
+    total_price_presentment = models.DecimalField(**MONEY)
+    tags = models.JSONField(default=list, blank=True)
+    risk_level = models.CharField(max_length=8, choices=RiskLevel.choices, blank=True)
+    note = models.TextField(blank=True)
+    shipping_address = models.JSONField(
+        null=True, blank=True, help_text=_("The fields of shopify_sync.types.MailingAddress.")
+    )
+    last_payload = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField(help_text=_("When the portal last wrote this row from Shopify."))
+    # Set by an `orders/edited` webhook (its payload is an edit, not an order); cleared by the next
+    # write of an order payload at least as new. Incremental sync heals it in any case.
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
+    # `orders/delete` keeps the row (other apps may point at it) and hides it from shoppers.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "shopify_gid"], name="order_unique_gid_per_shop"),
+            models.UniqueConstraint(fields=["shop", "legacy_id"], name="order_unique_legacy_id_per_shop"),
+        ]
+        indexes = [
+            # the shopper's order list: by e-mail (guest checkouts) or by customer, newest first
+            models.Index(fields=["email", "-processed_at"], name="order_email_processed"),
+            models.Index(fields=["customer", "-processed_at"], name="order_customer_processed"),
+            # incremental sync and admin: recently changed orders of a shop
+            models.Index(fields=["shop", "-updated_at_shopify"], name="order_shop_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_fulfilled_at_all(self) -> bool:
+        """Whether any item has left (or is leaving) the warehouse."""
+        return self.fulfillment_status in {
+            self.FulfillmentStatus.FULFILLED,
+            self.FulfillmentStatus.PARTIALLY_FULFILLED,
+            self.FulfillmentStatus.IN_PROGRESS,
+        }
+
+    @property
+    def is_refunded_at_all(self) -> bool:
+        return self.total_refunded > 0 or self.financial_status in {
+            self.FinancialStatus.PARTIALLY_REFUNDED,
+            self.FinancialStatus.REFUNDED,
+        }
+
+    @property
+    def needs_refresh(self) -> bool:
+        return self.refresh_requested_at is not None
+
+
+class LineItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
+    shopify_gid = models.CharField(max_length=100, unique=True)
+    title = models.CharField(max_length=500)
+    variant_title = models.CharField(max_length=500, blank=True)
+    sku = models.CharField(max_length=255, blank=True)
+    quantity = models.PositiveIntegerField(help_text=_("As ordered."))
+    current_quantity = models.PositiveIntegerField(help_text=_("After edits and refunds."))
+    unfulfilled_quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY)
+    unit_price_presentment = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    presentment_currency = models.CharField(max_length=3)
+    image_url = models.URLField(max_length=1000, blank=True)
+    position = models.PositiveIntegerField(default=0, help_text=_("Order of the line in Shopify's answer."))
+
+    class Meta:
+        verbose_name = _("line item")
+        ordering = ["order", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.title}"
+
+
+class WebhookDelivery(models.Model):
+    """One webhook Shopify sent, stored before it is processed (by a task) so none is lost."""
+
+    webhook_id = models.CharField(
+        max_length=100, unique=True, help_text=_("X-Shopify-Webhook-Id: the same across retries.")
+    )
+    topic = models.CharField(max_length=100)
+    shop_domain = models.CharField(max_length=255)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    api_version = models.CharField(max_length=16, blank=True)
+    event_id = models.CharField(max_length=100, blank=True)
+    triggered_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text=_("Why the last attempt failed; empty once processed."))
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [
+            # the retry sweep reads only the (few) unprocessed rows
+            models.Index(
+                fields=["received_at"], condition=Q(processed_at__isnull=True), name="webhook_unprocessed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.webhook_id}"
+
+    @property
+    def is_processed(self) -> bool:
+        return self.processed_at is not None
+
+
+class CustomerDataRequest(models.Model):
+    """What the portal holds on one shopper, assembled for a `customers/data_request` webhook."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    delivery = models.OneToOneField(
+        WebhookDelivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="data_request"
+    )
+    shopify_request_id = models.BigIntegerField(null=True, blank=True)
+    customer_legacy_id = models.BigIntegerField(null=True, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    document = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer data request")
+
+    def __str__(self) -> str:
+        return f"data request {self.shopify_request_id or self.pk}"

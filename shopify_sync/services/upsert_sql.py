@@ -1,0 +1,79 @@
+"""One multi-row `INSERT … ON CONFLICT … DO UPDATE … WHERE … RETURNING …` statement, PostgreSQL and SQLite.
+
+Django's `bulk_create(update_conflicts=True)` cannot say "only update when the stored row is older",
+which the mirror needs to stay monotonic without a race, and on SQLite it splits rows into statements of
+999 variables. This builds the same statement through Django's own insert compiler (so values are
+adapted exactly as `bulk_create` adapts them), then appends the guard and a RETURNING clause.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from django.db import connections, models
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
+
+# PostgreSQL bulk inserts go through UNNEST (one array parameter per column), so rows are not limited
+# by the 65535-parameter protocol limit; SQLite binds one variable per value.
+_SQLITE_FALLBACK_VARIABLE_LIMIT = 999
+
+
+def _rows_per_statement(connection, field_count: int, row_count: int) -> int:
+    if connection.vendor != "sqlite":
+        return max(row_count, 1)
+    connection.ensure_connection()
+    try:
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except AttributeError:  # Python < 3.11
+        limit = _SQLITE_FALLBACK_VARIABLE_LIMIT
+    return max(limit // field_count, 1)
+
+
+def upsert_rows(
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    *,
+    fields: Sequence[str],
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+    update_only_if_not_newer: str | None = None,
+    returning: Sequence[str] = ("id",),
+    using: str = "default",
+) -> list[tuple]:
+    """Insert `objs`, updating rows that conflict on `unique_fields`; return `returning` of rows written.
+
+    With `update_only_if_not_newer="updated_at_shopify"`, a conflicting row is updated only when its
+    stored value is older than or equal to the incoming one; a skipped row is not returned. The check
+    and the write are one statement, so on PostgreSQL the row is locked while the condition is
+    evaluated against its latest committed version: no reader-writer window exists.
+    """
+    if not objs:
+        return []
+    connection = connections[using]
+    opts = model._meta
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    insert_fields = [opts.get_field(name) for name in fields]
+    suffix = ""
+    if update_only_if_not_newer:
+        column = quote(opts.get_field(update_only_if_not_newer).column)
+        suffix += f" WHERE {table}.{column} <= EXCLUDED.{column}"
+    suffix += " RETURNING " + ", ".join(f"{table}.{quote(opts.get_field(name).column)}" for name in returning)
+
+    written: list[tuple] = []
+    step = _rows_per_statement(connection, len(insert_fields), len(objs))
+    for start in range(0, len(objs), step):
+        query = InsertQuery(
+            model,
+            on_conflict=OnConflict.UPDATE,
+            update_fields=[opts.get_field(name) for name in update_fields],
+            unique_fields=[opts.get_field(name) for name in unique_fields],
+        )
+        query.insert_values(insert_fields, objs[start : start + step])
+        [(sql, params)] = query.get_compiler(using=using).as_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(sql + suffix, params)
+            written.extend(cursor.fetchall())
+    return written

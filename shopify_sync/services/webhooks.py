@@ -1,0 +1,203 @@
+"""Storing webhook deliveries on receipt, and processing each exactly once (in a task)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connections, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shopify_sync import selectors
+from shopify_sync.models import Shop, WebhookDelivery
+from shopify_sync.services.mirror import order_mark_deleted, order_mark_for_refresh, orders_upsert
+from shopify_sync.services.privacy import customer_data_request_fulfil, customer_redact, shop_redact
+from shopify_sync.services.shops import shop_get_or_create_current, shop_mark_uninstalled
+from shopify_sync.signals import bulk_operation_finished
+from shopify_sync.webhooks import topics
+from shopify_sync.webhooks.payloads import PayloadError, order_data_from_rest, parse_datetime
+
+logger = logging.getLogger(__name__)
+
+# A delivery still unprocessed this long after its last try is queued again by the beat task, with the
+# wait doubling per attempt (1, 2, 4 … 60 minutes); after this many attempts it waits for a person.
+WEBHOOK_MAX_ATTEMPTS = 10
+WEBHOOK_RETRY_AFTER = timedelta(minutes=1)
+_MAX_ERROR_LENGTH = 4000
+
+
+def webhook_delivery_receive(
+    *,
+    webhook_id: str,
+    topic: str,
+    shop_domain: str,
+    api_version: str,
+    event_id: str,
+    triggered_at: datetime | None,
+    payload: dict[str, Any],
+) -> tuple[int | None, bool]:
+    """Store a verified delivery once per `webhook_id` (Shopify's retries repeat it).
+
+    Returns (the new row's id, whether it still needs processing); (None, False) for a repeat. One
+    `INSERT … ON CONFLICT DO NOTHING RETURNING id` statement: the unique webhook id decides, in the
+    database, which of two racing copies is new, and the request pays one round trip instead of a
+    SELECT, a savepoint and an INSERT. A topic the portal does not handle is stored already processed.
+    """
+    now = timezone.now()
+    handled = topic in topics.HANDLED_TOPICS
+    values = {
+        "webhook_id": webhook_id,
+        "topic": topic,
+        "shop_domain": shop_domain,
+        "api_version": api_version,
+        "event_id": event_id,
+        "triggered_at": triggered_at,
+        "payload": payload,
+        "received_at": now,
+        "processed_at": None if handled else now,
+        "attempts": 0,
+        "error": "",
+    }
+    fields = [WebhookDelivery._meta.get_field(name) for name in values]
+    connection = connections[WebhookDelivery.objects.db]
+    quote = connection.ops.quote_name
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    # Identifiers come from the model's meta; every value is a parameter.
+    table, columns = quote(WebhookDelivery._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    conflict = f"ON CONFLICT ({quote('webhook_id')}) DO NOTHING RETURNING {quote('id')}"
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {conflict}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    return row[0], handled
+
+
+def webhook_delivery_process(*, delivery: WebhookDelivery) -> bool:
+    """Apply one delivery to the mirror, once. True when this call processed it.
+
+    The row is locked for the whole transaction, so a second worker given the same delivery (a duplicate
+    task, the retry sweep) waits, then sees `processed_at` and does nothing. A failure rolls the work
+    back and is recorded (`error`, `attempts`) for the retry sweep and the admin.
+    """
+    try:
+        with transaction.atomic():
+            locked = WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).first()
+            if locked is None or locked.processed_at is not None:
+                return False
+            shop = shop_get_or_create_current()
+            _handler(locked.topic)(locked, shop)
+            now = timezone.now()
+            WebhookDelivery.objects.filter(pk=locked.pk).update(
+                shop=shop, processed_at=now, last_attempt_at=now, attempts=F("attempts") + 1, error=""
+            )
+            return True
+    except (PayloadError, KeyError, TypeError, ValueError) as error:
+        # A payload we cannot read will not read better later: recorded, retried only by a person.
+        _record_failure(delivery, error, give_up=True)
+    except Exception as error:
+        logger.exception("webhook delivery %s (%s) failed", delivery.pk, delivery.topic)
+        _record_failure(delivery, error, give_up=False)
+    return False
+
+
+def webhook_deliveries_due_for_retry(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Primary keys of unprocessed deliveries whose own task is overdue (broker down, worker lost)."""
+    now = now or timezone.now()
+    due = []
+    for delivery in selectors.webhook_deliveries_due_for_retry(
+        received_before=now - WEBHOOK_RETRY_AFTER, max_attempts=WEBHOOK_MAX_ATTEMPTS, limit=limit
+    ):
+        wait = min(WEBHOOK_RETRY_AFTER * 2**delivery.attempts, timedelta(minutes=60))
+        if delivery.last_attempt_at is None or delivery.last_attempt_at <= now - wait:
+            due.append(delivery.pk)
+    return due
+
+
+def webhook_deliveries_reset_for_reprocessing(*, delivery_ids: list[int]) -> list[int]:
+    """Make deliveries processable again (admin "process again"): processing is idempotent."""
+    WebhookDelivery.objects.filter(pk__in=delivery_ids).update(processed_at=None, attempts=0, error="")
+    return sorted(delivery_ids)
+
+
+def _record_failure(delivery: WebhookDelivery, error: Exception, *, give_up: bool) -> None:
+    message = f"{type(error).__name__}: {error}"[:_MAX_ERROR_LENGTH]
+    WebhookDelivery.objects.filter(pk=delivery.pk, processed_at__isnull=True).update(
+        attempts=WEBHOOK_MAX_ATTEMPTS if give_up else F("attempts") + 1,
+        last_attempt_at=timezone.now(),
+        error=message,
+    )
+
+
+def _handle_order_payload(delivery: WebhookDelivery, shop: Shop) -> None:
+    orders_upsert(shop=shop, orders=[order_data_from_rest(delivery.payload)])
+
+
+def _handle_orders_delete(delivery: WebhookDelivery, shop: Shop) -> None:
+    order_mark_deleted(shop=shop, legacy_id=int(delivery.payload["id"]), at=delivery.triggered_at)
+
+
+def _handle_orders_edited(delivery: WebhookDelivery, shop: Shop) -> None:
+    # The body describes the edit (added and removed lines), not the resulting order; Shopify also sends
+    # `orders/updated` for it. Mark the order so the sync re-reads it if that update never arrives.
+    edit = delivery.payload["order_edit"]
+    requested_at = (
+        parse_datetime(edit.get("committed_at"))
+        or parse_datetime(edit.get("created_at"))
+        or delivery.triggered_at
+        or delivery.received_at
+    )
+    order_mark_for_refresh(shop=shop, legacy_id=int(edit["order_id"]), requested_at=requested_at)
+
+
+def _handle_app_uninstalled(delivery: WebhookDelivery, shop: Shop) -> None:
+    shop_mark_uninstalled(shop=shop, at=delivery.triggered_at or delivery.received_at)
+
+
+def _handle_bulk_operation_finish(delivery: WebhookDelivery, shop: Shop) -> None:
+    payload = delivery.payload
+    bulk_operation_finished.send(
+        sender=WebhookDelivery,
+        shop=shop,
+        admin_graphql_api_id=payload["admin_graphql_api_id"],
+        status=(payload.get("status") or "").lower(),
+        error_code=payload.get("error_code"),
+        completed_at=payload.get("completed_at"),
+    )
+
+
+def _handle_customers_data_request(delivery: WebhookDelivery, shop: Shop) -> None:
+    customer_data_request_fulfil(shop=shop, delivery=delivery)
+
+
+def _handle_customers_redact(delivery: WebhookDelivery, shop: Shop) -> None:
+    customer_redact(shop=shop, delivery=delivery)
+
+
+def _handle_shop_redact(delivery: WebhookDelivery, shop: Shop) -> None:
+    shop_redact(shop=shop, keep_delivery=delivery)
+
+
+def _ignore(delivery: WebhookDelivery, shop: Shop) -> None:
+    """A topic stored before the portal stopped handling it."""
+
+
+_HANDLERS: dict[str, Callable[[WebhookDelivery, Shop], None]] = {
+    **dict.fromkeys(topics.ORDER_PAYLOAD_TOPICS, _handle_order_payload),
+    topics.ORDERS_DELETE: _handle_orders_delete,
+    topics.ORDERS_EDITED: _handle_orders_edited,
+    topics.APP_UNINSTALLED: _handle_app_uninstalled,
+    topics.BULK_OPERATIONS_FINISH: _handle_bulk_operation_finish,
+    topics.CUSTOMERS_DATA_REQUEST: _handle_customers_data_request,
+    topics.CUSTOMERS_REDACT: _handle_customers_redact,
+    topics.SHOP_REDACT: _handle_shop_redact,
+}
+
+
+def _handler(topic: str) -> Callable[[WebhookDelivery, Shop], None]:
+    return _HANDLERS.get(topic, _ignore)

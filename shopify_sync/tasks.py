@@ -1,0 +1,99 @@
+"""Celery tasks of the mirror: thin, they take primary keys, load, and call one service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.signals import worker_ready
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from shopify_sync import sync
+from shopify_sync.errors import ShopifyTransientError
+from shopify_sync.models import CustomerDataRequest, WebhookDelivery
+from shopify_sync.selectors import customer_data_requests_unsent
+from shopify_sync.services.privacy import customer_data_request_email
+from shopify_sync.services.webhooks import (
+    WEBHOOK_RETRY_AFTER,
+    webhook_deliveries_due_for_retry,
+    webhook_delivery_process,
+)
+
+logger = logging.getLogger(__name__)
+
+# The database going away is worth retrying soon; anything else is recorded on the delivery by the
+# service and retried by the sweep below.
+_TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(autoretry_for=_TRANSIENT, retry_backoff=True, max_retries=5)
+def process_webhook_delivery(delivery_id: int) -> bool:
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:  # erased by shop/redact since it was queued
+        return False
+    return webhook_delivery_process(delivery=delivery)
+
+
+@shared_task
+def webhook_deliveries_retry_unprocessed() -> int:
+    """Beat, every minute: queue deliveries whose own task never ran or failed (broker down, crash),
+    and the merchant e-mails of `customers/data_request` deliveries that never went out."""
+    due = webhook_deliveries_due_for_retry()
+    for delivery_id in due:
+        webhook_delivery_enqueue(delivery_id)
+    unsent = customer_data_requests_unsent(created_before=timezone.now() - WEBHOOK_RETRY_AFTER)
+    for data_request_id in unsent.values_list("pk", flat=True)[:100]:
+        customer_data_request_email_enqueue(data_request_id)
+    return len(due)
+
+
+@shared_task(autoretry_for=(*_TRANSIENT, OSError), retry_backoff=True, max_retries=8)
+def email_customer_data_request(data_request_id: int) -> bool:
+    data_request = CustomerDataRequest.objects.filter(pk=data_request_id).first()
+    if data_request is None:
+        return False
+    return customer_data_request_email(data_request=data_request)
+
+
+def webhook_delivery_enqueue(delivery_id: int) -> None:
+    """Queue a stored delivery's processing; with the broker down, log and leave it to the sweep.
+
+    `retry=False`: the webhook view calls this (after commit) and must answer Shopify within its 5 s,
+    so a dead broker fails fast instead of being retried here.
+    """
+    try:
+        process_webhook_delivery.apply_async((delivery_id,), retry=False)
+    except Exception:
+        logger.warning(
+            "could not queue webhook delivery %s; the retry sweep will", delivery_id, exc_info=True
+        )
+
+
+def customer_data_request_email_enqueue(data_request_id: int) -> None:
+    try:
+        email_customer_data_request.apply_async((data_request_id,), retry=False)
+    except Exception:
+        logger.exception("could not queue the e-mail of customer data request %s", data_request_id)
+
+
+@shared_task(
+    autoretry_for=(ShopifyTransientError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=5,
+    ignore_result=False,
+)
+def sync_orders_incremental() -> int:
+    """Beat, every few minutes (and once when a worker starts): fetch orders changed since the cursor.
+    Heals whatever webhooks were lost. A sync already running elsewhere makes this one a no-op."""
+    try:
+        return sync.orders_sync_incremental().orders
+    except sync.SyncAlreadyRunning:
+        return 0
+
+
+@worker_ready.connect
+def _sync_when_a_worker_starts(sender, **kwargs) -> None:
+    # A new install (or `make run`) shows orders at once instead of after the first beat interval.
+    sync_orders_incremental.delay()

@@ -1,0 +1,191 @@
+"""POST /shopify/webhooks/: who is let in, what is stored, what is queued."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from shopify_sync.models import Order, WebhookDelivery
+from shopify_sync.tests.conftest import OLD_SECRET, SHOP_DOMAIN, celery_app_in_use, sign, webhook_headers
+from shopify_sync.tests.factories import rest_order
+from shopify_sync.webhooks.views import MAX_BODY_BYTES, shopify_webhook
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_signed_delivery_is_stored_and_queued_after_commit(
+    post_webhook, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post_webhook("orders/create", rest_order(), webhook_id="delivery-1")
+
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.webhook_id, delivery.topic, delivery.shop_domain) == (
+        "delivery-1",
+        "orders/create",
+        SHOP_DOMAIN,
+    )
+    assert delivery.api_version == "2026-07"
+    assert delivery.triggered_at is not None
+    assert delivery.payload["id"] == rest_order()["id"]
+    assert delivery.processed_at is None
+    assert len(callbacks) == 1
+    assert not Order.objects.exists()  # processing happens in the task, not in the request
+
+
+def test_a_delivery_signed_with_the_previous_secret_is_accepted_during_rotation(post_webhook):
+    response = post_webhook("orders/create", rest_order(), secret=OLD_SECRET)
+
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.count() == 1
+
+
+@pytest.mark.parametrize("secret", [None, "forged-secret"], ids=["unsigned", "forged"])
+def test_an_unsigned_or_forged_delivery_is_refused_and_nothing_is_stored(post_webhook, secret):
+    response = post_webhook("orders/create", rest_order(), secret=secret)
+
+    assert response.status_code == 401
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_signature_of_another_body_is_refused(client):
+    body = json.dumps(rest_order()).encode()
+    headers = webhook_headers(topic="orders/create", body=body)
+    tampered = body.replace(b"25.00", b"0.01")
+
+    response = client.post(
+        reverse("shopify_sync:webhooks"), data=tampered, content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 401
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_signature_that_is_not_base64_is_refused(client):
+    body = b"{}"
+    headers = {**webhook_headers(topic="orders/create", body=body), "X-Shopify-Hmac-Sha256": "not base64!!"}
+
+    response = client.post(
+        reverse("shopify_sync:webhooks"), data=body, content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 401
+
+
+def test_no_secret_configured_refuses_everything(post_webhook, settings):
+    settings.SHOPIFY_API_SECRET = []
+
+    assert post_webhook("orders/create", rest_order()).status_code == 401
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_signed_delivery_for_another_shop_is_refused(post_webhook):
+    response = post_webhook("orders/create", rest_order(), shop_domain="someone-else.myshopify.com")
+
+    assert response.status_code == 401
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_body_over_one_megabyte_is_refused_before_it_is_read(post_webhook):
+    body = json.dumps({"padding": "x" * MAX_BODY_BYTES}).encode()
+
+    response = post_webhook("orders/create", body)
+
+    assert response.status_code == 413
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_streamed_body_over_the_limit_is_refused_without_a_content_length(rf):
+    """A server passing a chunked body on (no Content-Length) cannot make the view read past the limit."""
+    body = b"x" * (MAX_BODY_BYTES + 10)
+    request = rf.post(reverse("shopify_sync:webhooks"), data=body, content_type="application/json")
+    del request.META["CONTENT_LENGTH"]
+    request._stream = io.BytesIO(body)
+
+    assert shopify_webhook(request).status_code == 413
+    assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body", [b"{not json", b"\xff\xfe", b"[1, 2]"], ids=["broken", "not-utf8", "not-object"]
+)
+def test_a_signed_body_that_is_not_a_json_object_is_refused(post_webhook, body):
+    response = post_webhook("orders/create", body)
+
+    assert response.status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_delivery_without_a_webhook_id_is_refused(client):
+    body = b"{}"
+    headers = webhook_headers(topic="orders/create", body=body)
+    del headers["X-Shopify-Webhook-Id"]
+
+    response = client.post(
+        reverse("shopify_sync:webhooks"), data=body, content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_get_is_not_allowed(client):
+    assert client.get(reverse("shopify_sync:webhooks")).status_code == 405
+
+
+def test_a_repeated_delivery_is_answered_but_stored_and_queued_once(
+    post_webhook, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = post_webhook("orders/updated", rest_order(), webhook_id="same-delivery")
+        again = post_webhook("orders/updated", rest_order(), webhook_id="same-delivery")
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert WebhookDelivery.objects.count() == 1
+    assert len(callbacks) == 1
+
+
+def test_an_unknown_topic_is_stored_as_ignored_and_not_queued(
+    post_webhook, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post_webhook("products/update", {"id": 1})
+
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.is_processed
+    assert callbacks == []
+
+
+def test_the_signature_is_checked_over_the_exact_raw_bytes(client):
+    """Whitespace and key order are Shopify's: re-serialising the JSON would break the signature."""
+    body = b'{ "id" : 1,\n  "updated_at": "2026-07-01T18:00:00+09:00" }'
+    headers = webhook_headers(topic="products/update", body=body)
+    assert headers["X-Shopify-Hmac-Sha256"] == sign(body)
+
+    response = client.post(
+        reverse("shopify_sync:webhooks"), data=body, content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 200
+
+
+@pytest.fixture
+def broker_down():
+    """Shared tasks publish to a Redis port where nothing listens: publishing fails for real."""
+    with celery_app_in_use(broker_url="redis://127.0.0.1:9/0", broker_transport_options={}):
+        yield
+
+
+def test_with_the_broker_down_the_delivery_is_stored_and_shopify_gets_200(
+    post_webhook, broker_down, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook("orders/create", rest_order())
+
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.get().processed_at is None  # left for the retry sweep

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from shopify_sync.webhooks.views import shopify_webhook
+
+app_name = "shopify_sync"
+
+urlpatterns = [
+    path("webhooks/", shopify_webhook, name="webhooks"),
+]

@@ -1,0 +1,33 @@
+"""The webhook topics the portal subscribes to and handles."""
+
+from __future__ import annotations
+
+# Full REST order bodies: written into the mirror.
+ORDER_PAYLOAD_TOPICS = frozenset(
+    {
+        "orders/create",
+        "orders/updated",
+        "orders/cancelled",
+        "orders/fulfilled",
+        "orders/partially_fulfilled",
+        "orders/paid",
+    }
+)
+ORDERS_EDITED = "orders/edited"  # body is an `order_edit`, not an order
+ORDERS_DELETE = "orders/delete"  # body is `{"id": …}`
+APP_UNINSTALLED = "app/uninstalled"
+BULK_OPERATIONS_FINISH = "bulk_operations/finish"
+# Mandatory privacy (compliance) topics
+CUSTOMERS_DATA_REQUEST = "customers/data_request"
+CUSTOMERS_REDACT = "customers/redact"
+SHOP_REDACT = "shop/redact"
+
+HANDLED_TOPICS = ORDER_PAYLOAD_TOPICS | {
+    ORDERS_EDITED,
+    ORDERS_DELETE,
+    APP_UNINSTALLED,
+    BULK_OPERATIONS_FINISH,
+    CUSTOMERS_DATA_REQUEST,
+    CUSTOMERS_REDACT,
+    SHOP_REDACT,
+}

@@ -1,0 +1,91 @@
+"""`POST /shopify/webhooks/`: verify, store, queue — and answer Shopify in milliseconds.
+
+Nothing here calls Shopify or reads the order: the body is checked (size, signature, shop), parsed as
+JSON, stored once per `X-Shopify-Webhook-Id`, and its processing queued after the row commits.
+
+Answers: 413 over 1 MB (Content-Length checked before reading, and never more read than that); 401 for
+a missing or wrong signature (every secret in `SHOPIFY_API_SECRET` is tried, for rotation) or another
+shop's domain, nothing stored; 400 without a webhook id or topic, or when the body is not a JSON object;
+200 otherwise. A repeated webhook id gets 200 and is neither stored nor queued again. A topic the portal
+does not handle gets 200 and is stored already marked processed (visible in admin, never queued), so a
+stray subscription is noticed without Shopify retrying it. Once the row is stored the answer is 200
+even if the broker is down: the task is retried by the `webhook_deliveries_retry_unprocessed` beat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from shopify_sync.selectors import configured_shop_domain
+from shopify_sync.services.webhooks import webhook_delivery_receive
+from shopify_sync.tasks import webhook_delivery_enqueue
+from shopify_sync.webhooks.payloads import PayloadError, parse_datetime
+from shopify_sync.webhooks.signature import signature_is_valid
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024  # Shopify's order bodies are tens of kB; anything this big is not Shopify
+_MAX_HEADER_LENGTH = 100
+
+
+@csrf_exempt
+@require_POST
+def shopify_webhook(request: HttpRequest) -> HttpResponse:
+    try:
+        declared_length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return HttpResponse("bad Content-Length", status=400)
+    if declared_length > MAX_BODY_BYTES:
+        return HttpResponse("body too large", status=413)
+    body = request.read(MAX_BODY_BYTES + 1)  # never more than the limit, whatever the header said
+    if len(body) > MAX_BODY_BYTES:
+        return HttpResponse("body too large", status=413)
+
+    if not signature_is_valid(
+        body=body,
+        signature=request.headers.get("X-Shopify-Hmac-Sha256", ""),
+        secrets=settings.SHOPIFY_API_SECRET,
+    ):
+        logger.warning("webhook with a missing or wrong signature from %s", request.META.get("REMOTE_ADDR"))
+        return HttpResponse("invalid signature", status=401)
+    shop_domain = request.headers.get("X-Shopify-Shop-Domain", "").strip().lower()
+    if shop_domain != configured_shop_domain():
+        logger.warning("signed webhook for another shop: %r", shop_domain)
+        return HttpResponse("unknown shop", status=401)
+
+    webhook_id = request.headers.get("X-Shopify-Webhook-Id", "").strip()
+    topic = request.headers.get("X-Shopify-Topic", "").strip().lower()
+    if not webhook_id or not topic or len(webhook_id) > _MAX_HEADER_LENGTH or len(topic) > _MAX_HEADER_LENGTH:
+        return HttpResponse("missing X-Shopify-Webhook-Id or X-Shopify-Topic", status=400)
+    try:
+        payload = json.loads(body)
+    except ValueError:  # includes UnicodeDecodeError
+        return HttpResponse("body is not JSON", status=400)
+    if not isinstance(payload, dict):
+        return HttpResponse("body is not a JSON object", status=400)
+    try:
+        triggered_at = parse_datetime(request.headers.get("X-Shopify-Triggered-At"))
+    except PayloadError:
+        triggered_at = None
+
+    # Autocommit: the INSERT commits on its own, and only then is the processing queued.
+    delivery_id, needs_processing = webhook_delivery_receive(
+        webhook_id=webhook_id,
+        topic=topic,
+        shop_domain=shop_domain,
+        api_version=request.headers.get("X-Shopify-API-Version", "")[:16],
+        event_id=request.headers.get("X-Shopify-Event-Id", "")[:_MAX_HEADER_LENGTH],
+        triggered_at=triggered_at,
+        payload=payload,
+    )
+    if needs_processing:
+        transaction.on_commit(partial(webhook_delivery_enqueue, delivery_id))
+    return HttpResponse(status=200)
