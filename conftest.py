@@ -30,20 +30,6 @@ def recordings_dir() -> Path:
     return RECORDINGS
 
 
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
-    """Poll until `predicate()` is truthy and return it; fail after the deadline (never a bare sleep)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
-
-
 @pytest.fixture(scope="session")
 def devstore_factory():
     """Start extra devstore processes with their own options: `with devstore_factory(seed=200) as store:`."""

@@ -23,7 +23,7 @@ os.environ.setdefault("DEBUG", "true")
 django.setup()
 
 # Django must be set up before the benchmarks import models.
-from bench import bulk_import, order_list, sync_paging, webhook_intake  # noqa: E402
+from bench import bulk_import, order_list, submit_to_cancel, sync_paging, webhook_intake  # noqa: E402
 from bench.figures import Figure  # noqa: E402
 
 BENCHMARKS = {
@@ -31,6 +31,7 @@ BENCHMARKS = {
     "bulk_import": bulk_import.run,
     "order_list": order_list.run,
     "webhook_intake": webhook_intake.run,
+    "submit_to_cancel": submit_to_cancel.run,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 

@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def child(orders: int) -> None:
     """In a fresh process: start a devstore with `orders` orders, import them all, print the numbers."""
+    from django.conf import settings
+
+    settings.DEBUG = False  # DEBUG keeps every SQL statement in memory: not what production does
     from devstore.testing import start_devstore
     from shopify_sync import sync
     from shopify_sync.client import ShopifyClient

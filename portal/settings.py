@@ -184,6 +184,8 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Order help <orders@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MERCHANT_NOTIFY_EMAILS = env.list("MERCHANT_NOTIFY_EMAILS", default=[])
+# Where shoppers reach the portal, for links in emails (e.g. https://orders.example.com).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 
 # Security headers and cookies: on whenever DEBUG is off (the portal sits behind a TLS-terminating proxy).
 if not DEBUG:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from devstore.testing import Devstore, start_devstore
+from devstore.testing import Devstore, start_devstore, wait_for  # noqa: F401 - re-exported to the tests
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 RECORDINGS = SHARED / "shopify" / "recordings"
@@ -27,18 +26,6 @@ def recording(name: str) -> dict:
     if not path.exists():
         pytest.skip(f"Shopify recordings not available ({RECORDINGS} is absent)")
     return json.loads(path.read_text())
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.05) -> object:
-    """Poll until predicate() is truthy; fail after the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import wait_for
+from devstore.testing import wait_for
 from shopify_sync.client import ShopifyClient
 from shopify_sync.errors import ShopifyAuthError, ShopifyTransientError, ShopifyUserError
 from shopify_sync.types import MailingAddress

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from conftest import wait_for
+from devstore.testing import wait_for
 from shopify_sync import sync
 from shopify_sync.client import ShopifyClient
 from shopify_sync.errors import ShopifyTransientError
