@@ -1,16 +1,89 @@
-"""Admin for the request domain: the policy with its reasons, and requests with their audit trail.
+"""The merchant console: the moderation queue, decisions (single and bulk), the request page with its
+audit trail, the policy and its reasons, and the insights page.
 
-Decisions go through the services (`request_approve`, `request_retry`), so no screen can bypass a check.
+Every decision goes through a service (`request_approve`, `request_reject`, `request_retry`), so the
+console cannot bypass a check. Deciding needs the `moderate_request` permission (the "Moderators"
+group); without it every moderation action and page answers 403.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cancellations.errors import RequestNotAllowed
-from cancellations.models import CancelReason, Policy, Request, RequestEvent
-from cancellations.services import request_approve, request_retry
+from cancellations import admin_views
+from cancellations.admin_display import (
+    addresses_side_by_side,
+    duration_short,
+    money,
+    order_link,
+    state_badge,
+    window_left,
+)
+from cancellations.models import CancelReason, Policy, Request
+from cancellations.moderation import QUEUE_ORDERING, moderation_queue, reason_choices
+from cancellations.selectors import request_events
+from shopify_sync.models import Order
+
+MODERATE = "cancellations.moderate_request"
+VIEW_INSIGHTS = "cancellations.view_insights"
+KIND_SHORT = {Request.Kind.CANCEL: _("Cancel"), Request.Kind.ADDRESS_CHANGE: _("Address")}
+MODERATION_ACTIONS = frozenset({"approve_selected", "reject_selected", "retry_selected"})
+
+
+# -- the policy and its reasons ------------------------------------------------------------------------
+
+
+class PolicyForm(forms.ModelForm):
+    allowed_financial_statuses = forms.MultipleChoiceField(
+        label=_("payment states allowed"),
+        choices=Order.FinancialStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Shoppers can change an order only while Shopify shows one of these payment states; "
+            "refunded or voided orders are usually left out."
+        ),
+    )
+
+    class Meta:
+        model = Policy
+        fields = [
+            "shop",
+            "cancel_window_minutes",
+            "address_window_minutes",
+            "allowed_financial_statuses",
+            "blocking_tags",
+            "max_order_total",
+            "block_high_risk",
+            "auto_approve_cancels",
+            "auto_approve_address_changes",
+            "allow_country_change",
+            "default_refund",
+            "default_restock",
+            "notify_customer",
+        ]
+        help_texts = {
+            "auto_approve_address_changes": _(
+                "Off: every address change waits for a merchant in the moderation queue."
+            ),
+            "allow_country_change": _(
+                "Off: a shopper may move the delivery within the same country only (duties and shipping "
+                "rates differ abroad)."
+            ),
+            "default_refund": _(
+                "What an automatic approval refunds, and what the approve page suggests. A partial refund "
+                "is chosen per request."
+            ),
+            "default_restock": _("Put cancelled items back in stock, unless the merchant decides otherwise."),
+        }
 
 
 class CancelReasonInline(admin.TabularInline):
@@ -21,53 +94,443 @@ class CancelReasonInline(admin.TabularInline):
 
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
+    form = PolicyForm
     inlines = [CancelReasonInline]
-    list_display = ["shop", "cancel_window_minutes", "address_window_minutes", "auto_approve_cancels"]
+    list_display = [
+        "shop",
+        "cancel_window_minutes",
+        "address_window_minutes",
+        "auto_approve_cancels",
+        "auto_approve_address_changes",
+        "default_refund",
+    ]
+    list_select_related = ["shop"]
+    fieldsets = [
+        (None, {"fields": ["shop"]}),
+        (
+            _("Windows"),
+            {
+                "description": _(
+                    "Counted from the moment the order was placed. After the window the shopper sees "
+                    "“contact the store”; a merchant may still approve a request made in time."
+                ),
+                "fields": ["cancel_window_minutes", "address_window_minutes"],
+            },
+        ),
+        (
+            _("Which orders"),
+            {
+                "description": _("Orders that fail any of these are not offered self-service at all."),
+                "fields": [
+                    "allowed_financial_statuses",
+                    "blocking_tags",
+                    "max_order_total",
+                    "block_high_risk",
+                ],
+            },
+        ),
+        (
+            _("Approval"),
+            {
+                "description": _(
+                    "Approved requests are sent to Shopify at once; Shopify is read again first, so an "
+                    "order that shipped in the meantime is never cancelled."
+                ),
+                "fields": ["auto_approve_cancels", "auto_approve_address_changes", "allow_country_change"],
+            },
+        ),
+        (
+            _("Defaults of a decision"),
+            {
+                "description": _("Used by automatic approvals and suggested on the approve page."),
+                "fields": ["default_refund", "default_restock", "notify_customer"],
+            },
+        ),
+    ]
 
 
 @admin.register(CancelReason)
 class CancelReasonAdmin(admin.ModelAdmin):
     list_display = ["code", "label_en", "label_ko", "policy", "position", "active", "requires_text"]
     list_filter = ["active", "policy"]
+    list_select_related = ["policy", "policy__shop"]
+    ordering = ["policy", "position", "pk"]
+    fieldsets = [
+        (
+            None,
+            {
+                "description": _(
+                    "The reasons a shopper picks from when cancelling, in this order. Reasons without a "
+                    "policy are the defaults a new shop starts with. Deactivate a reason rather than "
+                    "deleting it: past requests keep its code and the insights still count them."
+                ),
+                "fields": ["policy", "code", "label_en", "label_ko", "position", "active", "requires_text"],
+            },
+        ),
+    ]
 
 
-class RequestEventInline(admin.TabularInline):
-    model = RequestEvent
-    extra = 0
-    can_delete = False
-    fields = ["at", "actor_label", "from_state", "to_state", "detail"]
-    readonly_fields = fields
+# -- the moderation queue ------------------------------------------------------------------------------
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+
+def _titled(base: type[admin.FieldListFilter], title) -> type[admin.FieldListFilter]:
+    """A field filter with a translated title (the model's fields carry no verbose names)."""
+
+    class Titled(base):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        korean = (get_language() or "").startswith("ko")
+        return [
+            (code, (label_ko if korean and label_ko else label_en))
+            for code, label_en, label_ko in reason_choices()
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(reason_code=self.value())
+        return queryset
 
 
 @admin.register(Request)
 class RequestAdmin(admin.ModelAdmin):
-    list_display = ["pk", "kind", "state", "order", "shopper_email", "reason_code", "created_at"]
-    list_filter = ["state", "kind"]
-    list_select_related = ["order"]
-    search_fields = ["order__name", "shopper_email"]
-    inlines = [RequestEventInline]
-    actions = ["approve", "retry"]
+    list_display = [
+        "number",
+        "state_display",
+        "kind_short",
+        "order_display",
+        "shopper_display",
+        "reason_display",
+        "age",
+        "time_left",
+    ]
+    list_display_links = ["number"]
+    list_filter = [
+        ("state", _titled(admin.ChoicesFieldListFilter, _("state"))),
+        ("kind", _titled(admin.ChoicesFieldListFilter, _("kind"))),
+        ReasonFilter,
+        ("created_at", _titled(admin.DateFieldListFilter, _("date asked"))),
+        ("failure_code", _titled(admin.ChoicesFieldListFilter, _("why the push failed"))),
+    ]
+    search_fields = ["order__name", "shopper_email", "order__email"]
+    search_help_text = _("Order name (e.g. #1001) or the shopper's e-mail address.")
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["approve_selected", "reject_selected", "retry_selected"]
+    change_list_template = "admin/cancellations/request/change_list.html"
+    change_form_template = "admin/cancellations/request/change_form.html"
+    fieldsets = [
+        (
+            _("Request"),
+            {
+                "fields": [
+                    "state_display",
+                    "kind",
+                    "order_display",
+                    "shopper_display",
+                    "language",
+                    "reason_display",
+                    "created_at",
+                    "time_left",
+                ]
+            },
+        ),
+        (_("The order as it is"), {"fields": ["order_summary", "order_items"]}),
+        (_("Shipping address"), {"fields": ["addresses"]}),
+        (
+            _("Decision"),
+            {
+                "fields": [
+                    "refund",
+                    "refund_amount",
+                    "restock",
+                    "notify_customer",
+                    "decision_message",
+                    "decided_by",
+                    "decided_at",
+                ]
+            },
+        ),
+        (
+            _("Shopify"),
+            {
+                "fields": [
+                    "shopify_job_id",
+                    "shopify_refund_id",
+                    "failure_code",
+                    "last_error",
+                    "attempts",
+                    "transient_errors",
+                    "push_intent_at",
+                    "shopify_confirmed_at",
+                    "completed_at",
+                ]
+            },
+        ),
+        (_("Audit trail"), {"fields": ["audit_trail"]}),
+    ]
+    readonly_fields = [
+        "state_display",
+        "kind",
+        "order_display",
+        "shopper_display",
+        "language",
+        "reason_display",
+        "created_at",
+        "time_left",
+        "order_summary",
+        "order_items",
+        "addresses",
+        "refund",
+        "refund_amount",
+        "restock",
+        "notify_customer",
+        "decision_message",
+        "decided_by",
+        "decided_at",
+        "shopify_job_id",
+        "shopify_refund_id",
+        "failure_code",
+        "last_error",
+        "attempts",
+        "transient_errors",
+        "push_intent_at",
+        "shopify_confirmed_at",
+        "completed_at",
+        "audit_trail",
+    ]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+    class Media:
+        css = {"all": ["cancellations/admin.css"]}
 
-    def has_add_permission(self, request) -> bool:
+    # -- permissions: nothing is edited by hand; decisions are moderation -----------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Approve with the policy's defaults"))
-    def approve(self, request, queryset) -> None:
-        self._each(request, queryset, lambda r: request_approve(request=r, moderator=request.user))
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
-    @admin.action(description=_("Retry the failed push"))
-    def retry(self, request, queryset) -> None:
-        self._each(request, queryset, lambda r: request_retry(request=r, moderator=request.user))
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
-    def _each(self, request, queryset, act) -> None:
-        for item in queryset:
-            try:
-                act(item)
-            except RequestNotAllowed as exc:
-                self.message_user(request, f"#{item.pk}: {exc}", messages.WARNING)
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        # A request waiting for a decision has no decision and no push yet: show what there is.
+        if obj is not None and obj.state == Request.State.SUBMITTED:
+            return [
+                fieldset for fieldset in self.fieldsets if fieldset[0] not in (_("Decision"), _("Shopify"))
+            ]
+        return self.fieldsets
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(MODERATE)
+
+    def has_insights_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(VIEW_INSIGHTS)
+
+    def moderate_or_403(self, request: HttpRequest) -> None:
+        if not self.has_moderate_permission(request):
+            raise PermissionDenied
+
+    # -- the queue -------------------------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest):
+        return moderation_queue()
+
+    def get_ordering(self, request: HttpRequest):
+        # Waiting first, oldest first (annotations of `moderation_queue`, so not in `ordering`).
+        return QUEUE_ORDERING
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # Admin hides actions a user may not run and answers a forged one with "no action selected";
+        # a moderation action without the permission is a 403, loudly.
+        if request.method == "POST" and request.POST.get("action") in MODERATION_ACTIONS:
+            self.moderate_or_403(request)
+        extra_context = {
+            **(extra_context or {}),
+            "can_see_insights": self.has_insights_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_moderate": self.has_moderate_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("request"), ordering="pk")
+    def number(self, obj: Request) -> str:
+        return f"#{obj.pk}"
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_display(self, obj: Request):
+        return state_badge(obj.state)
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_short(self, obj: Request) -> str:
+        return KIND_SHORT.get(obj.kind, obj.kind)
+
+    @admin.display(description=_("order"), ordering="order__name")
+    def order_display(self, obj: Request):
+        return order_link(obj.order)
+
+    @admin.display(description=_("shopper"), ordering="shopper_email")
+    def shopper_display(self, obj: Request) -> str:
+        return obj.shopper_email or obj.order.email or "—"
+
+    @admin.display(description=_("reason"), ordering="reason_code")
+    def reason_display(self, obj: Request):
+        korean = (get_language() or "").startswith("ko")
+        label_en = getattr(obj, "reason_label_en", None)
+        label_ko = getattr(obj, "reason_label_ko", None)
+        label = (label_ko if korean and label_ko else label_en) or obj.reason_code or "—"
+        if not obj.reason_text:
+            return label
+        return format_html('{}<br><span class="rq-quote">“{}”</span>', label, obj.reason_text)
+
+    @admin.display(description=_("age"), ordering="created_at")
+    def age(self, obj: Request) -> str:
+        return duration_short(timezone.now() - obj.created_at)
+
+    @admin.display(description=_("window left"))
+    def time_left(self, obj: Request):
+        try:
+            policy = obj.order.shop.cancellation_policy
+        except Policy.DoesNotExist:
+            return window_left(None, timezone.now())
+        if obj.state not in (Request.State.SUBMITTED, Request.State.FAILED):
+            return window_left(None, timezone.now())
+        return window_left(policy.deadline_for(obj.order, obj.kind), timezone.now())
+
+    # -- the request page ------------------------------------------------------------------------------
+
+    @admin.display(description=_("totals"))
+    def order_summary(self, obj: Request):
+        order = obj.order
+        rows = [
+            (_("Placed"), order.processed_at.strftime("%Y-%m-%d %H:%M %Z")),
+            (_("Total"), money(order.total_price_presentment, order.presentment_currency)),
+            (_("Total (shop currency)"), money(order.total_price, order.currency)),
+            (_("Refunded"), money(order.total_refunded, order.currency)),
+            (_("Payment"), order.get_financial_status_display() or "—"),
+            (_("Fulfilment"), order.get_fulfillment_status_display() or "—"),
+            (
+                _("Cancelled in Shopify"),
+                order.cancelled_at.strftime("%Y-%m-%d %H:%M") if order.cancelled_at else "—",
+            ),
+        ]
+        return format_html(
+            '<table class="rq-kv">{}</table>',
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description=_("items"))
+    def order_items(self, obj: Request):
+        items = obj.order.line_items.order_by("position", "pk")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class='rq-num'>{}</td><td class='rq-num'>{}</td>"
+            "<td class='rq-num'>{}</td></tr>",
+            (
+                (
+                    item.title,
+                    item.variant_title,
+                    item.sku,
+                    item.current_quantity,
+                    item.unfulfilled_quantity,
+                    money(item.unit_price_presentment, item.presentment_currency),
+                )
+                for item in items
+            ),
+        )
+        return format_html(
+            '<table class="rq-items"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("Item"),
+            _("Variant"),
+            _("SKU"),
+            _("Quantity"),
+            _("Not shipped"),
+            _("Unit price"),
+            rows,
+        )
+
+    @admin.display(description=_("old and new"))
+    def addresses(self, obj: Request):
+        if obj.kind != Request.Kind.ADDRESS_CHANGE:
+            return addresses_side_by_side(obj.order.shipping_address, None)
+        return addresses_side_by_side(obj.previous_address, obj.requested_address)
+
+    @admin.display(description=_("events"))
+    def audit_trail(self, obj: Request):
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            (
+                (
+                    event.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    event.actor_label,
+                    event.from_state or "∅",
+                    event.to_state,
+                    ", ".join(f"{key}={value}" for key, value in sorted(event.detail.items())),
+                )
+                for event in request_events(obj)
+            ),
+        )
+        return format_html(
+            '<table class="rq-audit"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "</tr></thead><tbody>{}</tbody></table>",
+            _("When"),
+            _("Who"),
+            _("From"),
+            _("To"),
+            _("Detail"),
+            rows,
+        )
+
+    # -- actions: the bulk forms of the moderation pages -----------------------------------------------
+
+    @admin.action(description=_("Approve selected requests…"), permissions=["moderate"])
+    def approve_selected(self, request: HttpRequest, queryset):
+        return admin_views.approve(self, request, ids=queryset.values_list("pk", flat=True))
+
+    @admin.action(description=_("Reject selected requests…"), permissions=["moderate"])
+    def reject_selected(self, request: HttpRequest, queryset):
+        return admin_views.reject(self, request, ids=queryset.values_list("pk", flat=True))
+
+    @admin.action(description=_("Retry selected failed pushes"), permissions=["moderate"])
+    def retry_selected(self, request: HttpRequest, queryset):
+        return admin_views.retry(self, request, ids=queryset.values_list("pk", flat=True))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("approve/", wrap(self.approve_view), name="cancellations_request_approve"),
+            path("reject/", wrap(self.reject_view), name="cancellations_request_reject"),
+            path("retry/", wrap(self.retry_view), name="cancellations_request_retry"),
+            path("insights/", wrap(self.insights_view), name="cancellations_insights"),
+            path("insights/requests.csv", wrap(self.insights_csv_view), name="cancellations_insights_csv"),
+            *super().get_urls(),
+        ]
+
+    def approve_view(self, request: HttpRequest) -> HttpResponse:
+        return admin_views.approve(self, request)
+
+    def reject_view(self, request: HttpRequest) -> HttpResponse:
+        return admin_views.reject(self, request)
+
+    def retry_view(self, request: HttpRequest) -> HttpResponse:
+        return admin_views.retry(self, request)
+
+    def insights_view(self, request: HttpRequest) -> HttpResponse:
+        return admin_views.insights(self, request)
+
+    def insights_csv_view(self, request: HttpRequest) -> HttpResponse:
+        return admin_views.insights_csv(self, request)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
     name = "portal"
-    verbose_name = "Shopper portal"
+    verbose_name = _("Shopper portal")
 
     def ready(self) -> None:
         from portal import signals  # noqa: F401  (connects the receivers)

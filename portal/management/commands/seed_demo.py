@@ -10,7 +10,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -22,9 +22,8 @@ DEMO_SHOPPERS = (
 )
 DEMO_MODERATOR_USERNAME = "moderator"
 DEMO_MODERATOR_PASSWORD = "portal-demo-moderator"  # noqa: S105 - a documented local-only demo credential
-# What a moderator needs in /admin/: the requests and the policy, and the mirror to look orders up.
-MODERATOR_APPS = ("cancellations",)
-MODERATOR_VIEW_APPS = ("shopify_sync",)
+# What a moderator needs in /admin/ is the "Moderators" group (cancellations migration 0004).
+MODERATORS_GROUP = "Moderators"
 
 
 class Command(BaseCommand):
@@ -70,10 +69,5 @@ def _moderator_ensure() -> bool:
     if created:
         user.set_password(DEMO_MODERATOR_PASSWORD)
         user.save(update_fields=["password"])
-    permissions = Permission.objects.filter(
-        content_type__app_label__in=MODERATOR_APPS
-    ) | Permission.objects.filter(
-        content_type__app_label__in=MODERATOR_VIEW_APPS, codename__startswith="view_"
-    )
-    user.user_permissions.add(*permissions)
+    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
     return created

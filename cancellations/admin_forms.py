@@ -1,0 +1,86 @@
+"""Forms of the moderation pages. They parse what a merchant chose; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cancellations.models import Policy, RefundMethod
+
+
+class ApproveForm(forms.Form):
+    refund = forms.ChoiceField(
+        label=_("Refund"),
+        choices=RefundMethod.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Cancels only: an address change moves no money."),
+    )
+    refund_amount = forms.DecimalField(
+        label=_("Amount to refund"),
+        required=False,
+        min_value=Decimal("0.01"),
+        decimal_places=2,
+        max_digits=14,
+        help_text=_("Partial refund only, in the currency the shopper paid in; applied to each order."),
+    )
+    restock = forms.BooleanField(
+        label=_("Restock the items"), required=False, help_text=_("Put the cancelled items back in stock.")
+    )
+    notify = forms.BooleanField(
+        label=_("Notify the shopper through Shopify"),
+        required=False,
+        help_text=_("Shopify's own cancellation and refund e-mails; the portal e-mails the shopper anyway."),
+    )
+    message = forms.CharField(
+        label=_("Message to the shopper"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional. Shown on the shopper's order page and in the portal's e-mail."),
+    )
+
+    @classmethod
+    def from_policy(cls, policy: Policy | None, **kwargs) -> ApproveForm:
+        initial = {"refund": RefundMethod.FULL, "restock": True, "notify": True}
+        if policy is not None:
+            initial = {
+                "refund": policy.default_refund,
+                "restock": policy.default_restock,
+                "notify": policy.notify_customer,
+            }
+        return cls(initial=initial, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        refund, amount = cleaned.get("refund"), cleaned.get("refund_amount")
+        if refund == RefundMethod.PARTIAL and amount is None:
+            self.add_error("refund_amount", _("Enter the amount of the partial refund."))
+        if refund != RefundMethod.PARTIAL:
+            cleaned["refund_amount"] = None
+        return cleaned
+
+
+class RejectForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the shopper"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required: tell the shopper why. They read it on their order page and in an e-mail."),
+    )
+
+
+class InsightsRangeForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    MAX_DAYS = 3 * 366
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("The end of the range is before its start."))
+            if (end - start).days > self.MAX_DAYS:
+                raise forms.ValidationError(_("Choose a range of three years at most."))
+        return cleaned
