@@ -16,6 +16,7 @@ help:
 	@echo "make run    start the portal, a worker and a local demo store on http://127.0.0.1:8000/"
 	@echo "make test   lint and run the whole test suite"
 	@echo "make bench  measure the numbers in bench/RESULTS.md (slow; not part of make test)"
+	@echo "make soak   the whole system under faults for at most 10 minutes; writes bench/SOAK.md"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, 3.12 or 3.13 on PATH)."; exit 1; }
@@ -83,6 +84,16 @@ test: lint browser-deps
 bench: export DEBUG ?= true
 bench: $(VENV)/.dev-installed
 	$(PY) -m bench
+
+# The soak: the whole system under faults for at most 10 minutes, then one line of reconciliation
+# (see soak/). Needs redis-server and PostgreSQL on 127.0.0.1:5432; writes bench/SOAK.md.
+.PHONY: soak soak-short
+soak: $(VENV)/.dev-installed
+	$(PY) -m soak --requests 2000 --minutes 10
+
+# The version CI runs (also as soak/tests/test_soak_short.py): 200 requests, a 10-second Redis outage.
+soak-short: $(VENV)/.dev-installed
+	$(PY) -m soak --requests 200 --minutes 4 --redis-outage-seconds 10 --report var/soak/SOAK-short.md
 
 clean:
 	rm -rf var/celery var/cache var/staticfiles

@@ -1,0 +1,705 @@
+"""The soak, start to finish. See `soak/__init__.py` for what it is and `python -m soak --help`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import heapq
+import os
+import random
+import shutil
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from soak.plan import Plan, PlannedRequest, make_plan
+from soak.processes import ROOT, Cluster, Managed, Redis, free_port, http_ok, start_devstore, wait_until
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_soak"
+SHOP_DOMAIN = "soak.myshopify.com"
+TOKEN = "shpat_soak_local_token"  # noqa: S105 - a loopback devstore's token, not a secret
+WEBHOOK_SECRET = "soak-webhook-secret"  # noqa: S105
+SECRET_KEY = "soak-only-secret-key-" + "x" * 30
+RESERVE_SECONDS = 45  # kept at the end of the time budget for the final sync, the reconciliation, cleanup
+
+
+def log(message: str) -> None:
+    tqdm.write(f"[soak {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr)
+
+
+@dataclass
+class Options:
+    requests: int
+    minutes: float
+    redis_outage_seconds: float
+    workers: int
+    fault_rate: float
+    submit_seconds: float
+    database_url: str
+    report: Path | None
+    seed: int
+    log_dir: Path
+
+
+def parse(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m soak", description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000, help="shopper requests to submit (2000)")
+    parser.add_argument(
+        "--minutes", type=float, default=10, help="hard time budget, everything included (10)"
+    )
+    parser.add_argument("--redis-outage-seconds", type=float, default=30, help="how long Redis is down (30)")
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (2)")
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.1, help="share of Admin API calls failing (0.1)"
+    )
+    parser.add_argument(
+        "--submit-seconds", type=float, default=None, help="how long submissions are spread over (derived)"
+    )
+    parser.add_argument("--database-url", default=os.environ.get("SOAK_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument(
+        "--report", default=str(ROOT / "bench" / "SOAK.md"), help="where to write the result ('' for nowhere)"
+    )
+    parser.add_argument("--log-dir", default=str(ROOT / "var" / "soak"), help="process logs (var/soak)")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    submit = args.submit_seconds or min(0.45 * args.minutes * 60, max(45.0, args.requests / 7))
+    return Options(
+        requests=args.requests,
+        minutes=args.minutes,
+        redis_outage_seconds=args.redis_outage_seconds,
+        workers=args.workers,
+        fault_rate=args.fault_rate,
+        submit_seconds=submit,
+        database_url=args.database_url,
+        report=Path(args.report) if args.report else None,
+        seed=args.seed,
+        log_dir=Path(args.log_dir),
+    )
+
+
+# -- the database --------------------------------------------------------------------------------------
+
+
+def fresh_database(url: str, log_dir: Path) -> tuple[str, str]:
+    """Drop and create the soak's PostgreSQL database; (DATABASE_URL, a note). SQLite when PostgreSQL is
+    not there, and the note says so."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a runtime dependency
+        psycopg = None
+    if psycopg is not None and url.startswith(("postgres://", "postgresql://")):
+        base, _, name = url.rpartition("/")
+        try:
+            with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+            return url, f"PostgreSQL ({url})"
+        except psycopg.OperationalError as exc:
+            note = f"PostgreSQL unavailable ({str(exc).strip().splitlines()[0]}): SQLite instead"
+    else:
+        note = "SQLite (no PostgreSQL URL)"
+    path = log_dir / "soak.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}", note
+
+
+# -- the run -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timeline:
+    started: float = field(default_factory=time.monotonic)
+    marks: list[tuple[str, float]] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, what: str) -> None:
+        at = time.monotonic() - self.started
+        self.marks.append((what, at))
+        log(what)
+
+    @contextlib.contextmanager
+    def phase(self, name: str):
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            self.phases[name] = time.monotonic() - began
+
+
+class Soak:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.timeline = Timeline()
+        self.deadline = self.timeline.started + options.minutes * 60
+        self.log_dir = options.log_dir
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for stale in (*self.log_dir.glob("*.log"), *self.log_dir.glob("celerybeat-schedule*")):
+            stale.unlink()
+        self.env: dict[str, str] = {}
+        self.cluster = Cluster(self.log_dir, self.env)
+        self.redis: Redis | None = None
+        self.store = None  # devstore.testing.Devstore used as an HTTP client
+        self.workers: list[Managed] = []
+        self.notes: list[str] = []
+        self.stats: dict[str, Any] = {"refused": {}, "fulfilled": 0, "fulfil_refused": 0, "moderated": 0}
+        self.stop_event = threading.Event()
+        self.killed: set[str] = set()
+        self.crashes: list[str] = []
+        self.supervisor_stop = threading.Event()
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    # -- set-up ----------------------------------------------------------------------------------------
+
+    def start_infrastructure(self) -> None:
+        for tool in ("redis-server", "redis-cli"):
+            if shutil.which(tool) is None:
+                raise SystemExit(f"soak: {tool} is not installed (apt-get install redis-server)")
+        self.redis = Redis(self.cluster)
+        self.redis.start()
+        database_url, note = fresh_database(self.options.database_url, self.log_dir)
+        self.notes.append(f"database: {note}")
+        log(note)
+        web_port = free_port()
+        self.web_url = f"http://127.0.0.1:{web_port}"
+        _managed, store_url = start_devstore(
+            self.cluster,
+            [
+                "--token", TOKEN,
+                "--webhook-url", f"{self.web_url}/shopify/webhooks/",
+                "--webhook-secret", WEBHOOK_SECRET,
+                "--seed", "0",
+                "--random-seed", str(self.options.seed),
+                "--shop-domain", SHOP_DOMAIN,
+                "--shop-name", "Soak store",
+                # A Shopify Plus store's budget: throttling comes from the injected faults, not the load.
+                "--bucket", "20000",
+                "--restore-rate", "1000",
+                "--fault-timeout-seconds", "2",
+                "--job-delay", "0.3",
+                "--webhook-retry-base", "0.5",
+            ],
+        )  # fmt: skip
+        from devstore.testing import Devstore
+
+        self.store = Devstore(token=TOKEN)
+        self.store.base_url = store_url
+        self.env.update(
+            {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "SHOPIFY_"))
+            }
+        )
+        self.env.update(
+            DJANGO_SETTINGS_MODULE="soak.settings",
+            DEBUG="false",
+            SECRET_KEY=SECRET_KEY,
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SECURE_SSL_REDIRECT="false",
+            DATABASE_URL=database_url,
+            REDIS_URL=self.redis.url,
+            SHOPIFY_SHOP_DOMAIN=SHOP_DOMAIN,
+            SHOPIFY_ACCESS_TOKEN=TOKEN,
+            SHOPIFY_API_SECRET=WEBHOOK_SECRET,
+            SHOPIFY_API_BASE_URL=store_url,
+            LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",
+            MERCHANT_NOTIFY_EMAILS="merchant@soak.example",
+        )
+        os.environ.update(self.env)
+        import django
+
+        django.setup()
+        # This process's own log lines (a publish refused while Redis is down, …) go to a file, not the
+        # progress bars.
+        import logging
+
+        handler = logging.FileHandler(self.log_dir / "driver.log")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logging.root.handlers = [handler]
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        gunicorn = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--workers", "2"]
+        gunicorn += ["--threads", "4", "--bind", f"127.0.0.1:{web_port}", "--log-level", "warning"]
+        gunicorn += ["--graceful-timeout", "5"]
+        self.cluster.spawn("web", gunicorn)
+        wait_until(lambda: http_ok(f"{self.web_url}/healthz"), timeout=60, what="the web server")
+
+    def start_worker(self, number: int) -> Managed:
+        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-n", f"soak-{number}@%h"]
+        command += ["--concurrency", "4", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
+        worker = self.cluster.spawn(f"worker-{number}", command)
+        self.workers.append(worker)
+        return worker
+
+    def start_beat(self) -> Managed:
+        self.beats = getattr(self, "beats", 0) + 1
+        name = "beat" if self.beats == 1 else f"beat-{self.beats}"
+        command = [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel", "WARNING"]
+        command += ["--schedule", str(self.log_dir / "celerybeat-schedule")]
+        self.beat = self.cluster.spawn(name, command)
+        return self.beat
+
+    def supervise_loop(self) -> None:
+        """What production's process supervisor does (compose's `restart: unless-stopped`): a worker or
+        beat that exits by itself is started again, and the run's notes say so."""
+        while not self.supervisor_stop.wait(1.0):
+            for worker in list(self.workers):
+                if worker.process is not None and not worker.alive() and worker.name not in self.killed:
+                    code = worker.process.returncode
+                    self.killed.add(worker.name)  # handled
+                    replacement = self.start_worker(len(self.workers) + 1)
+                    self.crashes.append(
+                        f"{worker.name} exited by itself (code {code}); {replacement.name} started"
+                    )
+                    self.timeline.mark(self.crashes[-1])
+            if self.beat.process is not None and not self.beat.alive():
+                code = self.beat.process.returncode
+                old = self.beat.name
+                self.start_beat()
+                self.crashes.append(f"{old} exited by itself (code {code}); {self.beat.name} started")
+                self.timeline.mark(self.crashes[-1])
+
+    def start_workers(self) -> None:
+        for number in range(1, self.options.workers + 1):
+            self.start_worker(number)
+        self.start_beat()
+        from portal.celery import app
+
+        wait_until(
+            lambda: len(app.control.ping(timeout=1.0)) >= self.options.workers,
+            timeout=90,
+            what="the workers to answer",
+        )
+
+    def seed(self, plan: Plan) -> None:
+        from allauth.account.models import EmailAddress
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.hashers import make_password
+        from django.contrib.auth.models import Group
+
+        from shopify_sync import sync
+
+        def create(order) -> None:
+            order.legacy_id = self.store.post("/_devstore/orders", order.devstore_body())["legacy_id"]
+
+        with ThreadPoolExecutor(8) as pool:
+            list(tqdm(pool.map(create, plan.orders), total=len(plan.orders), desc="orders", file=sys.stderr))
+        User = get_user_model()
+        unusable = make_password(None)
+        users = User.objects.bulk_create(
+            [User(username=email, email=email, password=unusable) for email in plan.shopper_emails]
+        )
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users]
+        )
+        self.shoppers = {user.email: user for user in User.objects.filter(email__in=plan.shopper_emails)}
+        self.moderator = User.objects.create_user("soak-moderator", "moderator@soak.example", is_staff=True)
+        self.moderator.groups.add(Group.objects.get(name="Moderators"))
+        result = sync.orders_sync_incremental()
+        log(f"mirrored {result.orders} orders by incremental sync")
+
+    # -- chaos -----------------------------------------------------------------------------------------
+
+    def _fault(self, kind: str, count: int, rate: float | None = None) -> None:
+        body: dict[str, Any] = {"kind": kind, "count": count}
+        if rate is not None:
+            body["rate"] = rate
+        with contextlib.suppress(Exception):
+            self.store.post("/_devstore/faults", body)
+
+    def faults_loop(self) -> None:
+        """Keep a rate fault on the Admin API at all times (500, timeout and 502 in turn), a burst of
+        throttling every 15 s, and dropped or duplicated webhook deliveries at the same rate."""
+        api_kinds = ["http_500", "timeout", "http_500", "http_502"]
+        delivery_kinds = ["drop_webhooks", "duplicate_webhooks"]
+        turn = 0
+        last_throttle = time.monotonic()
+        while not self.stop_event.wait(0.5):
+            try:
+                active = self.store.get("/_devstore/faults")
+            except Exception as exc:  # the devstore is busy: try again on the next tick
+                log(f"could not read the devstore's faults: {exc}")
+                continue
+            kinds = [fault["kind"] for fault in active]
+            if not any(kind in ("http_500", "http_502", "timeout") for kind in kinds):
+                self._fault(api_kinds[turn % len(api_kinds)], 50, self.options.fault_rate)
+            if not any(kind in delivery_kinds for kind in kinds):
+                self._fault(delivery_kinds[turn % len(delivery_kinds)], 30, self.options.fault_rate)
+            if time.monotonic() - last_throttle > 15:
+                self._fault("throttle", 3)
+                last_throttle = time.monotonic()
+            turn += 1
+
+    def fulfil_loop(self, due: list[tuple[float, int]], lock: threading.Lock) -> None:
+        """Ship orders in the store a moment after the shopper asked: between the submit and the push."""
+        while not self.stop_event.is_set() or due:
+            with lock:
+                ready = due[0][1] if due and due[0][0] <= time.monotonic() else None
+                if ready is not None:
+                    heapq.heappop(due)
+            if ready is None:
+                time.sleep(0.05)
+                continue
+            try:
+                self.store.post(f"/_devstore/orders/{ready}/fulfill", {})
+                self.stats["fulfilled"] += 1
+            except Exception:
+                self.stats["fulfil_refused"] += 1  # already cancelled: the push was faster
+
+    def moderate_loop(self, queue: list[tuple[float, int, str]], lock: threading.Lock) -> None:
+        """A merchant works through the moderation queue a second or two behind the shoppers."""
+        while not self.stop_event.is_set() or queue:
+            with lock:
+                item = queue[0] if queue and queue[0][0] <= time.monotonic() else None
+                if item is not None:
+                    heapq.heappop(queue)
+            if item is None:
+                time.sleep(0.05)
+                continue
+            _at, request_id, decision = item
+            try:
+                self._decide(request_id, decision)
+            except Exception as exc:  # keep moderating; an undecided request shows in the verdict
+                log(f"moderating request #{request_id} failed: {type(exc).__name__}: {exc}")
+                self.stats["moderation_errors"] = self.stats.get("moderation_errors", 0) + 1
+                with lock:
+                    heapq.heappush(queue, (time.monotonic() + 1.0, request_id, decision))
+
+    def _decide(self, request_id: int, decision: str) -> None:
+        from django.db import close_old_connections
+
+        from cancellations.errors import RequestNotAllowed
+        from cancellations.models import Request
+        from cancellations.services import request_approve, request_reject
+
+        close_old_connections()
+        request = Request.objects.select_related("order").get(pk=request_id)
+        if request.state != Request.State.SUBMITTED:
+            return
+        try:
+            if decision == "reject":
+                request_reject(request=request, moderator=self.moderator, message="Already packed, sorry.")
+            elif decision == "approve":
+                request_approve(request=request, moderator=self.moderator)
+            else:
+                amount = None
+                if decision == "partial":
+                    amount = (request.order.total_price_presentment * Decimal("0.3")).quantize(
+                        Decimal("0.01")
+                    )
+                request_approve(
+                    request=request,
+                    moderator=self.moderator,
+                    refund=decision,
+                    refund_amount=amount,
+                    restock=True,
+                    notify=False,
+                    message="Approved by the soak's moderator.",
+                )
+        except RequestNotAllowed as refused:
+            # e.g. a partial refund on an order that shipped meanwhile: the merchant says no instead
+            request_reject(request=request, moderator=self.moderator, message=f"Cannot approve: {refused}")
+        self.stats["moderated"] += 1
+
+    def redis_outage(self) -> None:
+        assert self.redis is not None
+        self.timeline.mark(f"Redis stopped (shutdown nosave) for {self.options.redis_outage_seconds:.0f}s")
+        self.redis.shutdown()
+        time.sleep(self.options.redis_outage_seconds)
+        self.redis.start()
+        self.timeline.mark("Redis started again on the same port (empty)")
+
+    def kill_worker(self) -> None:
+        from cancellations.models import Request
+
+        # Mid-task: wait (briefly) for pushes under way, then SIGKILL the group (the worker and its pool).
+        with contextlib.suppress(TimeoutError):
+            wait_until(
+                lambda: Request.objects.filter(
+                    state=Request.State.PUSHING, lease_token__isnull=False
+                ).exists(),
+                timeout=5,
+                what="a push under way",
+                interval=0.02,
+            )
+        pushing = Request.objects.filter(state=Request.State.PUSHING, lease_token__isnull=False).count()
+        victim = self.workers[0]
+        victim.kill()
+        self.killed.add(victim.name)
+        self.timeline.mark(
+            f"worker {victim.name} (pid {victim.pid}) killed with SIGKILL; {pushing} pushes held a lease"
+        )
+        replacement = self.start_worker(len(self.workers) + 1)
+        self.timeline.mark(f"worker {replacement.name} started")
+
+    # -- submissions -----------------------------------------------------------------------------------
+
+    def submit(self, plan: Plan) -> None:
+        from django.db import close_old_connections
+
+        from cancellations.errors import RequestNotAllowed
+        from cancellations.models import Policy, Request
+        from cancellations.services import policy_get_or_create, request_submit
+        from shopify_sync.models import Order, Shop
+
+        shop = Shop.objects.get(domain=SHOP_DOMAIN)
+        policy = policy_get_or_create(shop=shop)
+        order_pk = dict(Order.objects.filter(shop=shop).values_list("legacy_id", "pk"))
+        fulfil_due: list[tuple[float, int]] = []
+        moderation: list[tuple[float, int, str]] = []
+        lock = threading.Lock()
+        rng = random.Random(self.options.seed)
+        threads = [
+            threading.Thread(target=self.faults_loop, name="faults", daemon=True),
+            threading.Thread(target=self.fulfil_loop, args=(fulfil_due, lock), name="fulfil", daemon=True),
+            threading.Thread(
+                target=self.moderate_loop, args=(moderation, lock), name="moderate", daemon=True
+            ),
+        ]
+        for thread in threads:
+            thread.start()
+        self.timeline.mark(
+            f"faults on: {self.options.fault_rate:.0%} of Admin API calls fail (500/502/timeout), throttle "
+            f"bursts, {self.options.fault_rate:.0%} of webhooks dropped or duplicated"
+        )
+
+        def one(planned: PlannedRequest) -> None:
+            close_old_connections()
+            order = Order.objects.select_related("shop").get(pk=order_pk[planned.order.legacy_id])
+            try:
+                request = request_submit(
+                    order=order,
+                    shopper=self.shoppers[planned.order.email],
+                    kind=planned.kind,
+                    reason_code=planned.reason_code,
+                    reason_text=planned.reason_text,
+                    address=planned.new_address,
+                    language="ko" if planned.order.country == "KR" else "en",
+                )
+            except RequestNotAllowed as refused:
+                with lock:
+                    self.stats["refused"][refused.code] = self.stats["refused"].get(refused.code, 0) + 1
+                return
+            with lock:
+                if planned.fulfil:
+                    heapq.heappush(
+                        fulfil_due, (time.monotonic() + rng.uniform(0, 1.0), planned.order.legacy_id)
+                    )
+                if planned.moderated:
+                    heapq.heappush(
+                        moderation, (time.monotonic() + rng.uniform(0.5, 2.0), request.pk, planned.decision)
+                    )
+
+        blocks = plan.blocks()
+        interval = self.options.submit_seconds / max(1, len(blocks))
+        kill_at = int(len(blocks) * 0.3)
+        outage_at = int(len(blocks) * 0.5)
+        outage: threading.Thread | None = None
+        with (
+            ThreadPoolExecutor(4) as pool,
+            tqdm(total=len(plan.requests), desc="requests", file=sys.stderr) as bar,
+        ):
+            for number, block in enumerate(blocks):
+                began = time.monotonic()
+                if number == kill_at:
+                    self.kill_worker()
+                if number == outage_at:
+                    outage = threading.Thread(target=self.redis_outage, name="redis-outage", daemon=True)
+                    outage.start()
+                moderated = block[0].moderated
+                refunds = [r.decision for r in block if r.kind == "cancel" and not r.moderated]
+                Policy.objects.filter(pk=policy.pk).update(
+                    auto_approve_cancels=not moderated,
+                    auto_approve_address_changes=not moderated,
+                    default_refund=refunds[0] if refunds else "full",
+                )
+                list(pool.map(one, block))
+                bar.update(len(block))
+                if self.left() < RESERVE_SECONDS + 60:
+                    log("time budget: submissions stop early")
+                    break
+                time.sleep(max(0.0, interval - (time.monotonic() - began)))
+        if outage is not None:
+            outage.join()
+        self.stop_event.set()  # the fulfil and moderation threads finish their queues, then stop
+        for thread in threads:
+            thread.join(timeout=max(5.0, self.left() - RESERVE_SECONDS))
+        self.stats["submitted"] = Request.objects.count()
+
+    # -- drain and verdict -----------------------------------------------------------------------------
+
+    def drain(self) -> None:
+        from cancellations.models import Request
+
+        with contextlib.suppress(Exception):
+            self.store._request("DELETE", "/_devstore/faults")
+        self.timeline.mark("faults off; draining")
+        total = Request.objects.count()
+        with tqdm(total=total, desc="finished", file=sys.stderr) as bar:
+            while True:
+                open_count = Request.objects.filter(state__in=Request.OPEN_STATES).count()
+                bar.n = total - open_count
+                bar.refresh()
+                if open_count == 0 or self.left() < RESERVE_SECONDS:
+                    break
+                time.sleep(1)
+        if open_count:
+            log(f"{open_count} requests still open at the end of the time budget")
+
+    def final_sync(self) -> None:
+        from shopify_sync import sync
+        from shopify_sync.models import WebhookDelivery
+
+        # Let the store's webhook queue go quiet and the workers process what arrived.
+        def quiet() -> bool:
+            first = len(self.store.webhooks())
+            time.sleep(1.0)
+            return len(self.store.webhooks()) == first
+
+        with contextlib.suppress(TimeoutError):
+            wait_until(quiet, timeout=min(20, max(1, self.left() - 30)), what="webhooks to go quiet")
+        with contextlib.suppress(TimeoutError):
+            wait_until(
+                lambda: (
+                    not WebhookDelivery.objects.filter(processed_at__isnull=True, attempts__lt=10).exists()
+                ),
+                timeout=min(20, max(1, self.left() - 25)),
+                what="stored webhooks to be processed",
+            )
+        for _ in range(30):
+            try:
+                result = sync.orders_sync_incremental()
+                break
+            except sync.SyncAlreadyRunning:
+                time.sleep(1)
+        else:
+            raise RuntimeError("the final incremental sync could not start")
+        self.timeline.mark(f"final incremental sync: {result.orders} orders")
+
+    def verdict(self):
+        from cancellations.models import Request
+        from shopify_sync.models import Order
+        from soak.reconcile import reconcile
+
+        requests = list(
+            Request.objects.values(
+                "id",
+                "kind",
+                "state",
+                "failure_code",
+                "decision_message",
+                "refund",
+                "refund_amount",
+                "requested_address",
+                "order__shopify_gid",
+            )
+        )
+        mirror = {
+            row["shopify_gid"]: row
+            for row in Order.objects.values(
+                "shopify_gid", "cancelled_at", "fulfillment_status", "financial_status", "shipping_address"
+            )
+        }
+        store_orders = {order["admin_graphql_api_id"]: order for order in self.store.get("/_devstore/orders")}
+        calls = self.store.calls()
+        self.stats["calls"] = _call_outcomes(calls)
+        self.stats["webhooks"] = _delivery_outcomes(self.store.webhooks())
+        return reconcile(requests=requests, mirror=mirror, store_orders=store_orders, calls=calls)
+
+    # -- the whole --------------------------------------------------------------------------------------
+
+    def run(self):
+        plan = make_plan(requests=self.options.requests, seed=self.options.seed)
+        with self.timeline.phase("set-up"):
+            self.start_infrastructure()
+            self.seed(plan)
+            self.start_workers()
+        self.timeline.mark(f"set up: {len(plan.orders)} orders, {len(plan.shopper_emails)} shoppers")
+        threading.Thread(target=self.supervise_loop, name="supervise", daemon=True).start()
+        with self.timeline.phase("submissions"):
+            self.submit(plan)
+        with self.timeline.phase("drain"):
+            self.drain()
+        with self.timeline.phase("final sync"):
+            self.final_sync()
+        with self.timeline.phase("reconciliation"):
+            verdict = self.verdict()
+        self.supervisor_stop.set()
+        if self.crashes:
+            self.notes.append(
+                "processes that exited by themselves and were restarted, as production's supervisor would: "
+                + "; ".join(self.crashes)
+            )
+        return verdict
+
+
+def _call_outcomes(calls: list[dict]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for call in calls:
+        key = f"{call['operation']} {call['outcome']}"
+        found[key] = found.get(key, 0) + 1
+    return dict(sorted(found.items()))
+
+
+def _delivery_outcomes(deliveries: list[dict]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for delivery in deliveries:
+        key = str(delivery.get("outcome") or delivery.get("status") or "?")
+        found[key] = found.get(key, 0) + 1
+    return dict(sorted(found.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse(argv)
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
+    with contextlib.suppress(ValueError, AttributeError):
+        signal.signal(signal.SIGHUP, stop)
+    soak = Soak(options)
+    # A last resort: whatever hangs, the process ends shortly after its budget (processes still cleaned).
+    signal.signal(signal.SIGALRM, stop)
+    signal.alarm(int(options.minutes * 60 + 60))
+    try:
+        verdict = soak.run()
+    except KeyboardInterrupt as exc:
+        log(f"interrupted ({exc}); stopping everything")
+        return 130
+    finally:
+        signal.alarm(0)
+        soak.cluster.stop_all()
+        log(f"all processes stopped; logs in {soak.log_dir}")
+    total = time.monotonic() - soak.timeline.started
+    from soak.report import write_report
+
+    if options.report:
+        write_report(options.report, soak=soak, verdict=verdict, total_seconds=total)
+        log(f"wrote {options.report}")
+    for kind, items in (
+        ("lost", verdict.lost),
+        ("duplicated", verdict.duplicated),
+        ("mismatched", verdict.mismatched),
+    ):
+        for item in items[:20]:
+            log(f"{kind}: {item}")
+    print(verdict.line, flush=True)
+    return 0 if verdict.ok else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""The short soak (200 requests) as CI runs it: a subprocess, judged by its exit code and its one line."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTGRES = "postgres://postgres@127.0.0.1:5432"
+LINE = re.compile(r"^soak: (\d+) requests, (\d+) lost, (\d+) duplicated, (\d+) mismatched$", re.MULTILINE)
+
+
+def _postgres_answers() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+pytestmark = [
+    pytest.mark.soak,
+    pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (CI sets it)"),
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed"),
+    pytest.mark.skipif(not _postgres_answers(), reason=f"PostgreSQL does not answer at {POSTGRES}"),
+]
+
+
+@pytest.mark.timeout(420)
+def test_the_short_soak_loses_duplicates_and_mismatches_nothing(tmp_path):
+    command = [sys.executable, "-m", "soak", "--requests", "200", "--minutes", "4"]
+    command += ["--redis-outage-seconds", "10", "--database-url", f"{POSTGRES}/portal_soak_ci"]
+    command += ["--report", str(tmp_path / "SOAK.md"), "--log-dir", str(tmp_path / "logs")]
+
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=400, check=False)
+
+    found = LINE.search(finished.stdout)
+    assert found, f"no soak line in the output:\n{finished.stdout}\n{finished.stderr[-3000:]}"
+    requests, lost, duplicated, mismatched = map(int, found.groups())
+    assert (requests, lost, duplicated, mismatched) == (200, 0, 0, 0), (tmp_path / "SOAK.md").read_text()
+    assert finished.returncode == 0, finished.stderr[-3000:]
