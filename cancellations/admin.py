@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
@@ -278,36 +279,8 @@ class RequestAdmin(admin.ModelAdmin):
         ),
         (_("Audit trail"), {"fields": ["audit_trail"]}),
     ]
-    readonly_fields = [
-        "state_display",
-        "kind",
-        "order_display",
-        "shopper_display",
-        "language",
-        "reason_display",
-        "created_at",
-        "time_left",
-        "order_summary",
-        "order_items",
-        "addresses",
-        "refund",
-        "refund_amount",
-        "restock",
-        "notify_customer",
-        "decision_message",
-        "decided_by",
-        "decided_at",
-        "shopify_job_id",
-        "shopify_refund_id",
-        "failure_code",
-        "last_error",
-        "attempts",
-        "transient_errors",
-        "push_intent_at",
-        "shopify_confirmed_at",
-        "completed_at",
-        "audit_trail",
-    ]
+    # A request is changed only through the services: every field on its page is read-only.
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     class Media:
         css = {"all": ["cancellations/admin.css"]}

@@ -5,34 +5,22 @@ as test artefacts, not asserted on)."""
 from __future__ import annotations
 
 import importlib
-import os
 import random
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.conf import settings as django_settings
 from django.utils import timezone
 
 from cancellations.models import RefundMethod, Request
 from cancellations.services import policy_get_or_create
 from cancellations.tests.admin_support import NEW_ADDRESS, moderated, waiting_make
 from cancellations.tests.factories import MerchantFactory
+from conftest import SCREENSHOTS, needs_chromium
 from shopify_sync.models import Shop
 from shopify_sync.tests.factories import LineItemFactory, OrderFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "console-pass-1"
 PRODUCTS = ["Celadon tea cup", "Hanji notebook", "Brass chopsticks", "Linen apron", "Onggi jar"]
 REASONS = [
@@ -45,21 +33,10 @@ REASONS = [
 
 pytestmark = [
     pytest.mark.browser,
-    # live_server flushes the database after each test: the migrations' rows are put back below.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"),
+    # live_server needs committed rows; the migrations' rows a flush removed are put back below.
+    pytest.mark.django_db(transaction=True),
+    needs_chromium,
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _migrations_rows_ensure() -> None:

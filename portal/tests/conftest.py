@@ -106,3 +106,15 @@ def make_order(shop, email: str, *, minutes_ago: float = 10, items: int = 2, **f
 @pytest.fixture
 def order(shop, policy, shopper):
     return make_order(shop, "ada@example.com")
+
+
+# A valid Korean address as the address form posts it (the review step confirmed).
+VALID_ADDRESS_POST = {
+    "last_name": "Lee",
+    "address1": "1 Teheran-ro",
+    "city": "Seoul",
+    "country": "KR",
+    "province": "KR:KR-11",
+    "zip": "06236",
+    "confirm": "1",
+}

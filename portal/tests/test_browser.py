@@ -5,27 +5,16 @@ Screenshots at 360 px and 1280 px go to var/screenshots/ (kept as test artefacts
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from conftest import CHROMIUM, SCREENSHOTS, needs_chromium
+
 SHOPPER = "browser.shopper@example.com"
 KR_ADDRESS = {
     "first_name": "Jiwoo",
@@ -42,19 +31,8 @@ pytestmark = [
     pytest.mark.browser,
     # live_server needs committed rows; a new shop's policy gets the default reasons even after a flush.
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"),
+    needs_chromium,
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cancellations.models import Request
-from portal.tests.conftest import make_order
+from portal.tests.conftest import VALID_ADDRESS_POST, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -14,15 +14,7 @@ ORDER_URLS = ["orders:detail", "orders:cancel", "orders:address"]
 METHODS = ["get", "head", "post", "put", "patch", "delete", "options", "trace"]
 VALID_POSTS = {
     "orders:cancel": {"reason": "changed_my_mind", "confirm": "on"},
-    "orders:address": {
-        "last_name": "Lee",
-        "address1": "1 Teheran-ro",
-        "city": "Seoul",
-        "country": "KR",
-        "province": "KR:KR-11",
-        "zip": "06236",
-        "confirm": "1",
-    },
+    "orders:address": VALID_ADDRESS_POST,
 }
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from cancellations.models import Policy, Request
 from cancellations.services.requests import request_submit
-from portal.tests.conftest import make_order, make_shopper
+from portal.tests.conftest import VALID_ADDRESS_POST, make_order, make_shopper
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +34,7 @@ class Form:
     user: str | None  # "shopper", "moderator" or None (signed out)
 
 
-VALID_ADDRESS = {
-    "last_name": "Lee",
-    "address1": "1 Teheran-ro",
-    "city": "Seoul",
-    "country": "KR",
-    "province": "KR:KR-11",
-    "zip": "06236",
-    "confirm": "1",
-}
+VALID_ADDRESS = VALID_ADDRESS_POST
 
 FORMS: dict[str, Form] = {
     "order cancel": Form(

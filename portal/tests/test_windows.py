@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from cancellations.models import Request
-from portal.tests.conftest import make_order
+from portal.tests.conftest import VALID_ADDRESS_POST, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -29,15 +29,7 @@ def _cancel(client, order):
 def _change_address(client, order):
     return client.post(
         reverse("orders:address", args=[order.legacy_id]),
-        {
-            "last_name": "Lee",
-            "address1": "1 Teheran-ro",
-            "city": "Seoul",
-            "country": "KR",
-            "province": "KR:KR-11",
-            "zip": "06236",
-            "confirm": "1",
-        },
+        VALID_ADDRESS_POST,
     )
 
 
