@@ -78,8 +78,11 @@ def main(argv: list[str]) -> int:
         for figure in BENCHMARKS[name]():
             print(figure.as_json(), flush=True)
             figures.append(figure)
-    write_results(figures)
-    print(f"wrote {RESULTS}", file=sys.stderr)
+    if set(names) == set(BENCHMARKS):
+        write_results(figures)
+        print(f"wrote {RESULTS}", file=sys.stderr)
+    else:  # a partial run must not replace the full table with a few rows
+        print(f"a partial run: {RESULTS} left as it was (run them all to rewrite it)", file=sys.stderr)
     return 0
 
 
