@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from portal import views
+
+# The merchant console is Django's admin, named for what it is.
+admin.site.site_header = _("Order help: merchant console")
+admin.site.site_title = _("Merchant console")
+admin.site.index_title = _("Requests, policy and the order mirror")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="orders:list", permanent=False), name="home"),
