@@ -39,7 +39,6 @@ from shopify_sync.types import MailingAddress, Money, OrderData, ShopData
 
 logger = logging.getLogger(__name__)
 
-MAX_QUERY_COST = 1000  # Shopify refuses a single query whose requested cost is above this
 MAX_PAGE_SIZE = 250  # Shopify's cap on `first`
 
 
