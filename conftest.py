@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,63 @@ def devstore(_shared_devstore):
     """One devstore process for the session, emptied before each test (orders, calls, faults)."""
     _shared_devstore.reset()
     return _shared_devstore
+
+
+class Intake:
+    """The webhook intake a test runs on: "database", or "redis" (the buffer, drained by `drain`)."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    def drain(self) -> list[int]:
+        """What a drain task does on a worker: move the buffer into the database. New delivery ids."""
+        from shopify_sync.services.webhooks import webhook_intake_drain
+
+        new_ids: list[int] = []
+        if self.mode == "redis":
+            webhook_intake_drain(consumer="test-drain", on_stored=new_ids.extend)
+        return new_ids
+
+    def buffered(self) -> int:
+        from shopify_sync.webhooks import intake as intake_buffer
+
+        return intake_buffer.backlog() if self.mode == "redis" else 0
+
+
+@pytest.fixture(autouse=True)
+def _webhook_intake_per_test(settings):
+    """Webhooks go straight into the database unless a test takes `intake` or `redis_intake`; every test
+    has an intake stream of its own, so a drain flag or entry left by another test (or by a `make run`
+    on the same Redis) changes nothing."""
+    settings.WEBHOOK_INTAKE = "database"
+    settings.WEBHOOK_INTAKE_STREAM = f"test-webhook-intake-{uuid.uuid4().hex}"
+    yield
+    if settings.REDIS_URL:
+        import redis
+
+        from shopify_sync.webhooks import intake as intake_buffer
+
+        with contextlib.suppress(redis.RedisError):
+            stream = settings.WEBHOOK_INTAKE_STREAM
+            intake_buffer.client().delete(stream, f"{stream}:drain")
+
+
+def _use_intake(settings, mode: str) -> Intake:
+    if mode == "redis" and not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set (CI sets it): the Redis intake buffer is not tested here")
+    settings.WEBHOOK_INTAKE = mode
+    return Intake(mode)
+
+
+@pytest.fixture(params=["database", "redis"])
+def intake(request, settings) -> Intake:
+    """Runs the test once per webhook intake; the Redis one needs REDIS_URL (CI sets it)."""
+    return _use_intake(settings, request.param)
+
+
+@pytest.fixture
+def redis_intake(settings) -> Intake:
+    return _use_intake(settings, "redis")
 
 
 # Browser tests drive Debian's Chromium (Playwright cannot download a browser here); screenshots are kept

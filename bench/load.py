@@ -14,6 +14,7 @@ class LoadResult:
     requests_per_second: float
     p99_ms: float
     non_2xx: int
+    requests: int = 0
 
 
 def ensure_wrk() -> str:
@@ -39,7 +40,8 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 8, lua: str | None = 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return LoadResult(rps, _ms(*p99.groups()), int(errors.group(1)) if errors else 0)
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    return LoadResult(rps, _ms(*p99.groups()), int(errors.group(1)) if errors else 0, total)
 
 
 def lua_headers(headers: dict[str, str]) -> str:

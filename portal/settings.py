@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shopify_sync.webhooks.middleware.ShopifyWebhookMiddleware",  # machine-to-machine: skips what follows
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -207,6 +208,14 @@ SHOPIFY_ACCESS_TOKEN = env.str("SHOPIFY_ACCESS_TOKEN", default="")
 SHOPIFY_API_SECRET = env.list("SHOPIFY_API_SECRET", default=[])  # several during a secret rotation
 SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2026-07")
 SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default="") or f"https://{SHOPIFY_SHOP_DOMAIN}"
+
+# Webhook intake (see shopify_sync/webhooks/intake.py): with Redis, order webhooks are answered once they are
+# in a Redis stream (append-only file in production) and a worker moves them into the database in batches;
+# "database" stores every delivery in the database before answering. Without Redis only "database" works.
+WEBHOOK_INTAKE = env.str("WEBHOOK_INTAKE", default="redis" if REDIS_URL else "database")
+if WEBHOOK_INTAKE not in {"redis", "database"} or (WEBHOOK_INTAKE == "redis" and not REDIS_URL):
+    raise ImproperlyConfigured('WEBHOOK_INTAKE must be "database", or "redis" with REDIS_URL set.')
+WEBHOOK_INTAKE_STREAM = env.str("WEBHOOK_INTAKE_STREAM", default="portal:webhook-intake")
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's file transport under var/, which needs no server
 # and still works across processes, so `make run` runs a real worker.

@@ -7,11 +7,12 @@ import json
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from shopify_sync.models import Customer, CustomerDataRequest, LineItem, Order, Shop, WebhookDelivery
+from shopify_sync.selectors import webhook_intake_backlog
 from shopify_sync.services.webhooks import webhook_deliveries_reset_for_reprocessing
 from shopify_sync.tasks import webhook_delivery_enqueue
 from shopify_sync.webhooks.topics import HANDLED_TOPICS
@@ -172,6 +173,17 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     @admin.display(description=_("error"))
     def short_error(self, delivery: WebhookDelivery) -> str:
         return delivery.error[:80]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        waiting = webhook_intake_backlog()
+        if waiting:  # a stalled drain (no worker running) shows here, not only in the logs
+            message = ngettext(
+                "%d order webhook is answered and waiting in the Redis intake buffer to be stored.",
+                "%d order webhooks are answered and waiting in the Redis intake buffer to be stored.",
+                waiting,
+            )
+            self.message_user(request, message % waiting, messages.INFO)
+        return super().changelist_view(request, extra_context)
 
     def has_reprocess_permission(self, request: HttpRequest) -> bool:
         # The admin is read-only for everyone; re-running a delivery is for superusers and for staff

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import redis
 from django.conf import settings
 from django.db.models import QuerySet
 
 from shopify_sync.models import CustomerDataRequest, Order, Shop, WebhookDelivery
+from shopify_sync.webhooks import intake
 
 
 def configured_shop_domain() -> str:
     return settings.SHOPIFY_SHOP_DOMAIN.strip().lower()
+
+
+def webhook_intake_backlog() -> int | None:
+    """Order webhooks answered but not yet stored (in the Redis intake buffer); None without the buffer
+    or when Redis does not answer."""
+    if settings.WEBHOOK_INTAKE != "redis":
+        return None
+    try:
+        return intake.backlog()
+    except redis.RedisError:
+        return None
 
 
 def current_shop() -> Shop | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
+import redis
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -18,7 +21,9 @@ from shopify_sync.services.webhooks import (
     WEBHOOK_RETRY_AFTER,
     webhook_deliveries_due_for_retry,
     webhook_delivery_process,
+    webhook_intake_drain,
 )
+from shopify_sync.webhooks import intake
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +40,27 @@ def process_webhook_delivery(delivery_id: int) -> bool:
     return webhook_delivery_process(delivery=delivery)
 
 
+@shared_task(autoretry_for=(*_TRANSIENT, redis.RedisError), retry_backoff=True, max_retries=8)
+def drain_webhook_intake() -> int:
+    """Move the Redis intake buffer into the database and queue each new delivery's processing."""
+    return webhook_intake_drain(consumer=intake.consumer_name(), on_stored=_enqueue_each)
+
+
+def _enqueue_each(delivery_ids: list[int]) -> None:
+    for delivery_id in delivery_ids:
+        webhook_delivery_enqueue(delivery_id)
+
+
 @shared_task
 def webhook_deliveries_retry_unprocessed() -> int:
-    """Beat, every minute: queue deliveries whose own task never ran or failed (broker down, crash),
-    and the merchant e-mails of `customers/data_request` deliveries that never went out."""
+    """Beat, every minute: drain what a lost drain task left in the intake buffer, queue deliveries whose
+    own task never ran or failed (broker down, crash), and the merchant e-mails of `customers/data_request`
+    deliveries that never went out."""
+    if settings.WEBHOOK_INTAKE == "redis":
+        try:
+            drain_webhook_intake()
+        except redis.RedisError:
+            logger.warning("webhook intake buffer unavailable; draining it at the next sweep", exc_info=True)
     due = webhook_deliveries_due_for_retry()
     for delivery_id in due:
         webhook_delivery_enqueue(delivery_id)
@@ -68,6 +90,17 @@ def webhook_delivery_enqueue(delivery_id: int) -> None:
         logger.warning(
             "could not queue webhook delivery %s; the retry sweep will", delivery_id, exc_info=True
         )
+
+
+def webhook_intake_drain_enqueue() -> None:
+    """Schedule a drain of the intake buffer (called by the delivery that set the drain flag). If the
+    broker refuses, the flag is cleared so that the next delivery tries again; the beat drains anyway."""
+    try:
+        drain_webhook_intake.apply_async(retry=False)
+    except Exception:
+        logger.warning("could not queue a drain of the webhook intake buffer", exc_info=True)
+        with contextlib.suppress(redis.RedisError):
+            intake.clear_drain_flag()
 
 
 def customer_data_request_email_enqueue(data_request_id: int) -> None:

@@ -63,7 +63,7 @@ def test_a_secret_retired_after_the_rotation_is_refused(client):
 
 
 def test_a_delivery_replayed_after_it_was_processed_is_not_processed_again(
-    client, eager, django_capture_on_commit_callbacks
+    client, eager, intake, django_capture_on_commit_callbacks
 ):
     body = json.dumps(rest_order(email="first@example.com")).encode()
     with django_capture_on_commit_callbacks(execute=True):
@@ -76,14 +76,15 @@ def test_a_delivery_replayed_after_it_was_processed_is_not_processed_again(
         replay = _post(client, "orders/create", body, webhook_id="delivery-7")
 
     assert replay.status_code == 200
-    assert callbacks == []
+    if intake.mode == "database":
+        assert callbacks == []  # nothing queued (with Redis, the drain it schedules finds it stored)
     again = WebhookDelivery.objects.get()
     assert (again.processed_at, again.attempts) == (delivery.processed_at, delivery.attempts)
     assert Order.objects.get().email == "changed-since@example.com"
 
 
 def test_an_old_signed_body_replayed_under_a_new_id_cannot_roll_the_order_back(
-    client, eager, django_capture_on_commit_callbacks
+    client, eager, intake, django_capture_on_commit_callbacks
 ):
     """The signature covers the body, not the webhook id: a captured body can be re-sent as a "new"
     delivery. It is stored, but an older `updated_at` never overwrites a newer one."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+import redis
+from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,7 +19,8 @@ from shopify_sync.services.mirror import order_mark_deleted, order_mark_for_refr
 from shopify_sync.services.privacy import customer_data_request_fulfil, customer_redact, shop_redact
 from shopify_sync.services.shops import shop_get_or_create_current, shop_mark_uninstalled
 from shopify_sync.signals import bulk_operation_finished
-from shopify_sync.webhooks import topics
+from shopify_sync.webhooks import intake, topics
+from shopify_sync.webhooks.intake import IncomingDelivery
 from shopify_sync.webhooks.payloads import PayloadError, order_data_from_rest, parse_datetime
 
 logger = logging.getLogger(__name__)
@@ -29,53 +32,104 @@ WEBHOOK_RETRY_AFTER = timedelta(minutes=1)
 _MAX_ERROR_LENGTH = 4000
 
 
-def webhook_delivery_receive(
-    *,
-    webhook_id: str,
-    topic: str,
-    shop_domain: str,
-    api_version: str,
-    event_id: str,
-    triggered_at: datetime | None,
-    payload: dict[str, Any],
-) -> tuple[int | None, bool]:
-    """Store a verified delivery once per `webhook_id` (Shopify's retries repeat it).
+@dataclass(frozen=True)
+class Accepted:
+    """What the webhook view must queue once its answer is settled."""
 
-    Returns (the new row's id, whether it still needs processing); (None, False) for a repeat. One
-    `INSERT … ON CONFLICT DO NOTHING RETURNING id` statement: the unique webhook id decides, in the
-    database, which of two racing copies is new, and the request pays one round trip instead of a
-    SELECT, a savepoint and an INSERT. A topic the portal does not handle is stored already processed.
+    delivery_id: int | None = None  # stored just now and waiting to be processed
+    drain_needed: bool = False  # buffered in Redis, and this delivery is the one to schedule a drain
+
+
+def webhook_delivery_accept(*, delivery: IncomingDelivery) -> Accepted:
+    """Keep a verified delivery so that it is processed once: buffered in Redis when the intake is "redis"
+    and the topic is one the incremental sync would repair, otherwise stored in the database now.
+
+    With Redis unreachable the delivery is stored in the database instead: slower, never lost.
     """
-    now = timezone.now()
-    handled = topic in topics.HANDLED_TOPICS
-    values = {
-        "webhook_id": webhook_id,
-        "topic": topic,
-        "shop_domain": shop_domain,
-        "api_version": api_version,
-        "event_id": event_id,
-        "triggered_at": triggered_at,
-        "payload": payload,
-        "received_at": now,
-        "processed_at": None if handled else now,
-        "attempts": 0,
-        "error": "",
-    }
-    fields = [WebhookDelivery._meta.get_field(name) for name in values]
+    if settings.WEBHOOK_INTAKE == "redis" and delivery.topic in topics.HEALED_BY_SYNC:
+        try:
+            return Accepted(drain_needed=intake.append(delivery))
+        except redis.RedisError as error:
+            logger.warning(
+                "webhook intake buffer unavailable (%s); storing delivery %s in the database",
+                type(error).__name__,
+                delivery.webhook_id,
+            )
+    stored = webhook_deliveries_store(deliveries=[delivery])
+    return Accepted(delivery_id=stored[0] if stored else None)
+
+
+def webhook_deliveries_store(*, deliveries: list[IncomingDelivery]) -> list[int]:
+    """Store deliveries once per `webhook_id` (Shopify's retries repeat it); ids of the new ones to process.
+
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING` statement for the whole batch: the unique webhook id
+    decides, in the database, which copies are new, so a repeat (or a second drain of the same entries)
+    stores nothing and queues nothing. A topic the portal does not handle is stored already processed.
+    """
+    unique = list({delivery.webhook_id: delivery for delivery in reversed(deliveries)}.values())[::-1]
+    if not unique:
+        return []
+    rows = [
+        {
+            "webhook_id": delivery.webhook_id,
+            "topic": delivery.topic,
+            "shop_domain": delivery.shop_domain,
+            "api_version": delivery.api_version,
+            "event_id": delivery.event_id,
+            "triggered_at": delivery.triggered_at,
+            "payload": delivery.payload,
+            "received_at": delivery.received_at,
+            "processed_at": None if delivery.topic in topics.HANDLED_TOPICS else delivery.received_at,
+            "attempts": 0,
+            "error": "",
+        }
+        for delivery in unique
+    ]
+    fields = [WebhookDelivery._meta.get_field(name) for name in rows[0]]
     connection = connections[WebhookDelivery.objects.db]
     quote = connection.ops.quote_name
-    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    params = [field.get_db_prep_save(row[field.name], connection) for row in rows for field in fields]
     # Identifiers come from the model's meta; every value is a parameter.
     table, columns = quote(WebhookDelivery._meta.db_table), ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    conflict = f"ON CONFLICT ({quote('webhook_id')}) DO NOTHING RETURNING {quote('id')}"
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {conflict}"  # noqa: S608
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    returning = f"{quote('id')}, {quote('webhook_id')}"
+    conflict = f"ON CONFLICT ({quote('webhook_id')}) DO NOTHING RETURNING {returning}"
+    sql = f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None, False
-    return row[0], handled
+        new_ids = {webhook_id: pk for pk, webhook_id in cursor.fetchall()}
+    return [
+        new_ids[row["webhook_id"]]
+        for row in rows
+        if row["webhook_id"] in new_ids and row["processed_at"] is None
+    ]
+
+
+def webhook_intake_drain(
+    *, consumer: str, on_stored: Callable[[list[int]], None], batch_size: int = 200
+) -> int:
+    """Move the Redis intake buffer into `WebhookDelivery` rows, batch by batch; how many were new.
+
+    Each batch is committed before its entries are acknowledged, and `on_stored` gets the new rows' ids
+    after the commit (to queue their processing). See `webhooks/intake.py` for why nothing is lost.
+    """
+    intake.clear_drain_flag()
+    stored = 0
+    while entries := intake.read(consumer=consumer, count=batch_size):
+        deliveries, readable = [], []
+        for entry_id, fields in entries:
+            try:
+                deliveries.append(intake.IncomingDelivery.from_stream_fields(fields))
+                readable.append(entry_id)
+            except (KeyError, ValueError, UnicodeDecodeError):
+                # Only the view writes entries, after checking them; one that does not read back is
+                # logged whole and dropped rather than retried for ever.
+                logger.error("unreadable webhook intake entry %r: %r", entry_id, fields)
+        new_ids = webhook_deliveries_store(deliveries=deliveries)
+        intake.acknowledge([entry_id for entry_id, _ in entries])
+        stored += len(new_ids)
+        on_stored(new_ids)
+    return stored
 
 
 def webhook_delivery_process(*, delivery: WebhookDelivery) -> bool:

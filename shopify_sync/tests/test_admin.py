@@ -110,3 +110,19 @@ def test_staff_without_the_change_permission_cannot_process_again(client, django
     assert page.status_code == 200
     assert "process_again" not in page.context["cl"].model_admin.get_actions(page.wsgi_request)
     assert WebhookDelivery.objects.count() == 0
+
+
+def test_the_deliveries_page_says_how_many_webhooks_wait_in_the_intake_buffer(
+    admin_client, post_webhook, redis_intake
+):
+    url = reverse("admin:shopify_sync_webhookdelivery_changelist")
+    for number in range(3):
+        post_webhook("orders/updated", rest_order(), webhook_id=f"waiting-{number}")
+
+    waiting = admin_client.get(url)
+    redis_intake.drain()
+    drained = admin_client.get(url)
+
+    assert "3 order webhooks are answered and waiting in the Redis intake buffer" in waiting.text
+    assert "intake buffer" not in drained.text
+    assert WebhookDelivery.objects.count() == 3

@@ -173,7 +173,7 @@ def test_money_keeps_the_currency_precision_of_the_presentment_currency(devstore
 
 @pytest.mark.django_db(transaction=True)
 def test_webhooks_from_the_store_keep_the_mirror_fresh_and_sync_heals_the_ones_lost(
-    devstore_factory, store_settings, live_server, eager_celery
+    devstore_factory, store_settings, live_server, eager_celery, intake
 ):
     webhook_url = f"{live_server.url}/shopify/webhooks/"
     options = {

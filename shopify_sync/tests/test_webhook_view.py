@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 
 from shopify_sync.models import Order, WebhookDelivery
+from shopify_sync.tasks import webhook_delivery_enqueue, webhook_intake_drain_enqueue
 from shopify_sync.tests.conftest import OLD_SECRET, SHOP_DOMAIN, celery_app_in_use, sign, webhook_headers
 from shopify_sync.tests.factories import rest_order
 from shopify_sync.webhooks.views import MAX_BODY_BYTES, shopify_webhook
@@ -17,12 +19,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_signed_delivery_is_stored_and_queued_after_commit(
-    post_webhook, django_capture_on_commit_callbacks
+    post_webhook, intake, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         response = post_webhook("orders/create", rest_order(), webhook_id="delivery-1")
 
     assert response.status_code == 200
+    if intake.mode == "redis":  # buffered; the one callback schedules the drain that stores it
+        assert not WebhookDelivery.objects.exists()
+        assert intake.buffered() == 1
+        assert callbacks == [webhook_intake_drain_enqueue]
+        new_ids = intake.drain()
+        assert intake.buffered() == 0
     delivery = WebhookDelivery.objects.get()
     assert (delivery.webhook_id, delivery.topic, delivery.shop_domain) == (
         "delivery-1",
@@ -30,25 +38,30 @@ def test_a_signed_delivery_is_stored_and_queued_after_commit(
         SHOP_DOMAIN,
     )
     assert delivery.api_version == "2026-07"
-    assert delivery.triggered_at is not None
+    assert delivery.triggered_at == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
     assert delivery.payload["id"] == rest_order()["id"]
     assert delivery.processed_at is None
-    assert len(callbacks) == 1
+    if intake.mode == "redis":
+        assert new_ids == [delivery.pk]  # the drain queues its processing
+    else:
+        assert [(c.func, c.args) for c in callbacks] == [(webhook_delivery_enqueue, (delivery.pk,))]
     assert not Order.objects.exists()  # processing happens in the task, not in the request
 
 
-def test_a_delivery_signed_with_the_previous_secret_is_accepted_during_rotation(post_webhook):
+def test_a_delivery_signed_with_the_previous_secret_is_accepted_during_rotation(post_webhook, intake):
     response = post_webhook("orders/create", rest_order(), secret=OLD_SECRET)
+    intake.drain()
 
     assert response.status_code == 200
     assert WebhookDelivery.objects.count() == 1
 
 
 @pytest.mark.parametrize("secret", [None, "forged-secret"], ids=["unsigned", "forged"])
-def test_an_unsigned_or_forged_delivery_is_refused_and_nothing_is_stored(post_webhook, secret):
+def test_an_unsigned_or_forged_delivery_is_refused_and_nothing_is_stored(post_webhook, secret, intake):
     response = post_webhook("orders/create", rest_order(), secret=secret)
 
     assert response.status_code == 401
+    assert intake.buffered() == 0
     assert not WebhookDelivery.objects.exists()
 
 
@@ -138,15 +151,22 @@ def test_get_is_not_allowed(client):
 
 
 def test_a_repeated_delivery_is_answered_but_stored_and_queued_once(
-    post_webhook, django_capture_on_commit_callbacks
+    post_webhook, intake, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         first = post_webhook("orders/updated", rest_order(), webhook_id="same-delivery")
         again = post_webhook("orders/updated", rest_order(), webhook_id="same-delivery")
+    new_ids = intake.drain()
 
     assert (first.status_code, again.status_code) == (200, 200)
     assert WebhookDelivery.objects.count() == 1
-    assert len(callbacks) == 1
+    assert len(callbacks) == 1  # one processing task, or (Redis) one drain
+    if intake.mode == "redis":
+        assert new_ids == [WebhookDelivery.objects.get().pk]  # the drain queues it once
+        # Shopify sending it a third time, after the drain: buffered, but the drain stores nothing new
+        assert post_webhook("orders/updated", rest_order(), webhook_id="same-delivery").status_code == 200
+        assert intake.drain() == []
+        assert WebhookDelivery.objects.count() == 1
 
 
 def test_an_unknown_topic_is_stored_as_ignored_and_not_queued(
@@ -189,3 +209,31 @@ def test_with_the_broker_down_the_delivery_is_stored_and_shopify_gets_200(
 
     assert response.status_code == 200
     assert WebhookDelivery.objects.get().processed_at is None  # left for the retry sweep
+
+
+def test_the_endpoint_skips_the_browser_middleware_but_not_the_host_check(post_webhook, client, settings):
+    settings.ALLOWED_HOSTS = ["portal.example.com"]
+    body = json.dumps(rest_order()).encode()
+    headers = webhook_headers(topic="orders/create", body=body)
+
+    refused = client.post(
+        reverse("shopify_sync:webhooks"),
+        data=body,
+        content_type="application/json",
+        headers=headers,
+        HTTP_HOST="attacker.example",
+    )
+    answered = client.post(
+        reverse("shopify_sync:webhooks"),
+        data=body,
+        content_type="application/json",
+        headers=headers,
+        HTTP_HOST="portal.example.com",
+    )
+
+    assert refused.status_code == 400
+    assert answered.status_code == 200
+    assert WebhookDelivery.objects.count() == 1
+    # No session, language or CSRF cookie and no Vary: Cookie / Accept-Language from the browser stack.
+    assert not answered.cookies
+    assert "Vary" not in answered.headers

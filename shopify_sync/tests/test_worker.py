@@ -33,7 +33,9 @@ def worker_app():
         yield app
 
 
-def test_a_webhook_is_processed_by_a_real_worker_through_redis(worker_app, post_webhook):
+def test_a_webhook_is_processed_by_a_real_worker_through_redis(worker_app, post_webhook, intake):
+    """Database intake: view → row → processing task. Redis intake: view → stream → drain task (stores
+    the row, queues processing) → processing task. Both on the real worker."""
     processed = threading.Event()
 
     def on_task_done(sender=None, **kwargs):

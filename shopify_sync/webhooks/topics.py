@@ -31,3 +31,8 @@ HANDLED_TOPICS = ORDER_PAYLOAD_TOPICS | {
     CUSTOMERS_REDACT,
     SHOP_REDACT,
 }
+
+# Topics whose loss the incremental sync repairs (it re-reads every order changed since its cursor). Only
+# these may be answered once buffered in Redis (see `webhooks/intake.py`); a lost `orders/delete`,
+# uninstall or privacy request would never be repaired, so those are stored in the database before 200.
+HEALED_BY_SYNC = ORDER_PAYLOAD_TOPICS | {ORDERS_EDITED}

@@ -1,15 +1,17 @@
 """`POST /shopify/webhooks/`: verify, store, queue — and answer Shopify in milliseconds.
 
 Nothing here calls Shopify or reads the order: the body is checked (size, signature, shop), parsed as
-JSON, stored once per `X-Shopify-Webhook-Id`, and its processing queued after the row commits.
+JSON, and kept once per `X-Shopify-Webhook-Id`: order topics in the Redis intake buffer when there is one
+(a worker drains it into the database in batches; see `intake.py`), everything else stored in the
+database, its processing queued after the row commits.
 
 Answers: 413 over 1 MB (Content-Length checked before reading, and never more read than that); 401 for
 a missing or wrong signature (every secret in `SHOPIFY_API_SECRET` is tried, for rotation) or another
 shop's domain, nothing stored; 400 without a webhook id or topic, or when the body is not a JSON object;
-200 otherwise. A repeated webhook id gets 200 and is neither stored nor queued again. A topic the portal
+200 otherwise. A repeated webhook id gets 200 and is neither stored nor processed again. A topic the portal
 does not handle gets 200 and is stored already marked processed (visible in admin, never queued), so a
-stray subscription is noticed without Shopify retrying it. Once the row is stored the answer is 200
-even if the broker is down: the task is retried by the `webhook_deliveries_retry_unprocessed` beat.
+stray subscription is noticed without Shopify retrying it. Once the delivery is kept the answer is 200
+even if the broker is down: the `webhook_deliveries_retry_unprocessed` beat drains and retries.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shopify_sync.selectors import configured_shop_domain
-from shopify_sync.services.webhooks import webhook_delivery_receive
-from shopify_sync.tasks import webhook_delivery_enqueue
+from shopify_sync.services.webhooks import webhook_delivery_accept
+from shopify_sync.tasks import webhook_delivery_enqueue, webhook_intake_drain_enqueue
+from shopify_sync.webhooks.intake import IncomingDelivery
 from shopify_sync.webhooks.payloads import PayloadError, parse_datetime
 from shopify_sync.webhooks.signature import signature_is_valid
 
@@ -69,23 +73,28 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
         payload = json.loads(body)
     except ValueError:  # includes UnicodeDecodeError
         return HttpResponse("body is not JSON", status=400)
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict):  # checked here so that storage (perhaps later, in a drain) cannot fail
         return HttpResponse("body is not a JSON object", status=400)
     try:
         triggered_at = parse_datetime(request.headers.get("X-Shopify-Triggered-At"))
     except PayloadError:
         triggered_at = None
 
-    # Autocommit: the INSERT commits on its own, and only then is the processing queued.
-    delivery_id, needs_processing = webhook_delivery_receive(
-        webhook_id=webhook_id,
-        topic=topic,
-        shop_domain=shop_domain,
-        api_version=request.headers.get("X-Shopify-API-Version", "")[:16],
-        event_id=request.headers.get("X-Shopify-Event-Id", "")[:_MAX_HEADER_LENGTH],
-        triggered_at=triggered_at,
-        payload=payload,
+    accepted = webhook_delivery_accept(
+        delivery=IncomingDelivery(
+            webhook_id=webhook_id,
+            topic=topic,
+            shop_domain=shop_domain,
+            api_version=request.headers.get("X-Shopify-API-Version", "")[:16],
+            event_id=request.headers.get("X-Shopify-Event-Id", "")[:_MAX_HEADER_LENGTH],
+            triggered_at=triggered_at,
+            received_at=timezone.now(),
+            body=body,
+        )
     )
-    if needs_processing:
-        transaction.on_commit(partial(webhook_delivery_enqueue, delivery_id))
+    # Autocommit: a stored row is already committed; on_commit runs these now (or after a test's atomic).
+    if accepted.delivery_id is not None:
+        transaction.on_commit(partial(webhook_delivery_enqueue, accepted.delivery_id))
+    if accepted.drain_needed:
+        transaction.on_commit(webhook_intake_drain_enqueue)
     return HttpResponse(status=200)
