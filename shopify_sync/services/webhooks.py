@@ -66,7 +66,10 @@ def webhook_deliveries_store(*, deliveries: list[IncomingDelivery]) -> list[int]
     decides, in the database, which copies are new, so a repeat (or a second drain of the same entries)
     stores nothing and queues nothing. A topic the portal does not handle is stored already processed.
     """
-    unique = list({delivery.webhook_id: delivery for delivery in reversed(deliveries)}.values())[::-1]
+    first_copies: dict[str, IncomingDelivery] = {}
+    for delivery in deliveries:
+        first_copies.setdefault(delivery.webhook_id, delivery)
+    unique = list(first_copies.values())
     if not unique:
         return []
     rows = [
@@ -116,11 +119,10 @@ def webhook_intake_drain(
     intake.clear_drain_flag()
     stored = 0
     while entries := intake.read(consumer=consumer, count=batch_size):
-        deliveries, readable = [], []
+        deliveries = []
         for entry_id, fields in entries:
             try:
                 deliveries.append(intake.IncomingDelivery.from_stream_fields(fields))
-                readable.append(entry_id)
             except (KeyError, ValueError, UnicodeDecodeError):
                 # Only the view writes entries, after checking them; one that does not read back is
                 # logged whole and dropped rather than retried for ever.
