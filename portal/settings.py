@@ -216,6 +216,8 @@ WEBHOOK_INTAKE = env.str("WEBHOOK_INTAKE", default="redis" if REDIS_URL else "da
 if WEBHOOK_INTAKE not in {"redis", "database"} or (WEBHOOK_INTAKE == "redis" and not REDIS_URL):
     raise ImproperlyConfigured('WEBHOOK_INTAKE must be "database", or "redis" with REDIS_URL set.')
 WEBHOOK_INTAKE_STREAM = env.str("WEBHOOK_INTAKE_STREAM", default="portal:webhook-intake")
+# Days before processed webhook deliveries (copies of Shopify's order data) are deleted; 0 keeps them.
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's file transport under var/, which needs no server
 # and still works across processes, so `make run` runs a real worker.
@@ -258,6 +260,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "webhook-deliveries-retry-unprocessed": {
         "task": "shopify_sync.tasks.webhook_deliveries_retry_unprocessed",
         "schedule": 60.0,
+    },
+    # Processed webhook deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS.
+    "webhook-deliveries-prune-old": {
+        "task": "shopify_sync.tasks.webhook_deliveries_prune_old",
+        "schedule": 24 * 60 * 60.0,
     },
     # Approved requests no worker finished (broker down at approval, a worker killed) and unsent e-mails.
     "cancellations-sweep-requests": {"task": "cancellations.tasks.sweep_requests", "schedule": 60.0},

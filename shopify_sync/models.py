@@ -244,6 +244,8 @@ class WebhookDelivery(models.Model):
             models.Index(
                 fields=["received_at"], condition=Q(processed_at__isnull=True), name="webhook_unprocessed"
             ),
+            # the admin's newest-first list and the daily prune of old processed deliveries
+            models.Index(fields=["received_at"], name="webhook_received"),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import timedelta
 
 import redis
 from celery import shared_task
@@ -20,10 +21,11 @@ from shopify_sync.services.privacy import customer_data_request_email
 from shopify_sync.services.webhooks import (
     WEBHOOK_RETRY_AFTER,
     webhook_deliveries_due_for_retry,
+    webhook_deliveries_prune,
     webhook_delivery_process,
     webhook_intake_drain,
 )
-from shopify_sync.webhooks import intake
+from shopify_sync.webhooks import intake, topics
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +34,19 @@ logger = logging.getLogger(__name__)
 _TRANSIENT = (OperationalError, InterfaceError)
 
 
-@shared_task(autoretry_for=_TRANSIENT, retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(*_TRANSIENT, redis.RedisError), retry_backoff=True, max_retries=5)
 def process_webhook_delivery(delivery_id: int) -> bool:
     delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
     if delivery is None:  # erased by shop/redact since it was queued
         return False
+    if (
+        delivery.topic in topics.REDACTIONS
+        and settings.WEBHOOK_INTAKE == "redis"
+        and not delivery.is_processed
+    ):
+        # Order webhooks answered before the redaction may still wait in the intake buffer: stored first,
+        # they are erased with the rest (a redaction waits for Redis rather than miss them).
+        drain_webhook_intake()
     return webhook_delivery_process(delivery=delivery)
 
 
@@ -68,6 +78,15 @@ def webhook_deliveries_retry_unprocessed() -> int:
     for data_request_id in unsent.values_list("pk", flat=True)[:100]:
         customer_data_request_email_enqueue(data_request_id)
     return len(due)
+
+
+@shared_task
+def webhook_deliveries_prune_old() -> int:
+    """Beat, daily: processed deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS go (0 keeps all)."""
+    days = settings.WEBHOOK_DELIVERY_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    return webhook_deliveries_prune(received_before=timezone.now() - timedelta(days=days))
 
 
 @shared_task(autoretry_for=(*_TRANSIENT, OSError), retry_backoff=True, max_retries=8)

@@ -181,6 +181,23 @@ def webhook_deliveries_reset_for_reprocessing(*, delivery_ids: list[int]) -> lis
     return sorted(delivery_ids)
 
 
+def webhook_deliveries_prune(*, received_before: datetime, batch_size: int = 5000) -> int:
+    """Delete processed deliveries received before the cutoff; how many. Their orders live on in the
+    mirror; the payloads are copies of Shopify's data (shoppers' addresses among them) that nobody reads
+    again. Privacy deliveries stay as the record that a request was honoured (their payloads are already
+    erased), and unprocessed ones wait for a person. Batches keep each transaction short."""
+    prunable = (
+        WebhookDelivery.objects.filter(processed_at__isnull=False, received_at__lt=received_before)
+        .exclude(topic__in=topics.PRIVACY_TOPICS)
+        .order_by("received_at")
+    )
+    pruned = 0
+    while batch := list(prunable.values_list("pk", flat=True)[:batch_size]):
+        _, per_model = WebhookDelivery.objects.filter(pk__in=batch).delete()
+        pruned += per_model.get(WebhookDelivery._meta.label, 0)
+    return pruned
+
+
 def _record_failure(delivery: WebhookDelivery, error: Exception, *, give_up: bool) -> None:
     message = f"{type(error).__name__}: {error}"[:_MAX_ERROR_LENGTH]
     WebhookDelivery.objects.filter(pk=delivery.pk, processed_at__isnull=True).update(

@@ -20,6 +20,7 @@ from shopify_sync.tests.factories import (
     LineItemFactory,
     OrderFactory,
     WebhookDeliveryFactory,
+    rest_order,
 )
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +178,20 @@ def test_a_data_request_email_that_never_went_out_is_sent_once_by_the_sweep(
 
     assert len(mail.outbox) == 1
     assert CustomerDataRequest.objects.get().emailed_at is not None
+
+
+def test_a_redaction_also_erases_order_webhooks_still_waiting_in_the_intake_buffer(
+    post_webhook, deliver, redis_intake, shopper_and_bystander
+):
+    shopper, own, _, _, _ = shopper_and_bystander
+    body = rest_order(order_id=own.legacy_id, email="ada@example.com")
+    post_webhook("orders/updated", body, webhook_id="answered-just-before")  # no drain has run yet
+    assert redis_intake.buffered() == 1
+
+    deliver("customers/redact", _redact_payload(shopper, [own.legacy_id]))
+
+    assert redis_intake.buffered() == 0
+    drained = WebhookDelivery.objects.get(webhook_id="answered-just-before")
+    assert "ada@example.com" not in json.dumps(drained.payload)
+    own.refresh_from_db()
+    assert own.email == ""

@@ -11,7 +11,11 @@ from django.utils import timezone
 from shopify_sync.models import Order, Shop, WebhookDelivery
 from shopify_sync.services.webhooks import WEBHOOK_MAX_ATTEMPTS, webhook_delivery_process
 from shopify_sync.signals import bulk_operation_finished, order_synced
-from shopify_sync.tasks import process_webhook_delivery, webhook_deliveries_retry_unprocessed
+from shopify_sync.tasks import (
+    process_webhook_delivery,
+    webhook_deliveries_prune_old,
+    webhook_deliveries_retry_unprocessed,
+)
 from shopify_sync.tests.factories import T0, WebhookDeliveryFactory, rest_line_item, rest_order
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +211,29 @@ def test_an_ignored_topic_stays_processed_and_untouched():
     delivery = WebhookDeliveryFactory(topic="products/update", processed_at=timezone.now())
 
     assert webhook_delivery_process(delivery=delivery) is False
+
+
+def test_the_daily_prune_deletes_old_processed_deliveries_and_keeps_the_rest(settings):
+    settings.WEBHOOK_DELIVERY_RETENTION_DAYS = 30
+    now = timezone.now()
+    old, recent = now - timedelta(days=31), now - timedelta(days=29)
+    WebhookDeliveryFactory(webhook_id="old-processed", received_at=old, processed_at=old)
+    WebhookDeliveryFactory(webhook_id="old-unprocessed", received_at=old, error="PayloadError: no id")
+    WebhookDeliveryFactory(
+        webhook_id="old-redact", topic="customers/redact", received_at=old, processed_at=old
+    )
+    WebhookDeliveryFactory(webhook_id="recent-processed", received_at=recent, processed_at=recent)
+
+    assert webhook_deliveries_prune_old() == 1
+
+    kept = set(WebhookDelivery.objects.values_list("webhook_id", flat=True))
+    assert kept == {"old-unprocessed", "old-redact", "recent-processed"}
+
+
+def test_a_retention_of_zero_keeps_every_delivery(settings):
+    settings.WEBHOOK_DELIVERY_RETENTION_DAYS = 0
+    long_ago = timezone.now() - timedelta(days=3650)
+    WebhookDeliveryFactory(received_at=long_ago, processed_at=long_ago)
+
+    assert webhook_deliveries_prune_old() == 0
+    assert WebhookDelivery.objects.count() == 1
