@@ -4,10 +4,12 @@ from the recordings named in the comments), then calls a state transition in act
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 
 from graphql import GraphQLError
+from graphql.execution.values import get_directive_values
 
 from . import actions, bulk, clock, geo, orders
 from .ids import gid, gid_number, parse_gid
@@ -44,6 +46,29 @@ def topic_name(enum_value: str) -> str:
 def _record(info, errors: list[dict]) -> None:
     key = info.path.key
     ctx(info).user_errors[key] = errors
+
+
+IDEMPOTENCY_KEY_MISMATCH = "The same idempotency key cannot be used with different operation parameters."
+
+
+def _idempotency_key(info) -> str | None:
+    directive = info.schema.get_directive("idempotent")
+    values = get_directive_values(directive, info.field_nodes[0], info.variable_values) or {}
+    return values.get("key") or None
+
+
+def _replay_refund(c, info, earlier: dict, fingerprint: str) -> dict:
+    """A retried refundCreate: the original refund, or (another input under the same key) an error."""
+    order = c.store.order(earlier["order_id"])
+    if earlier["fingerprint"] != fingerprint:
+        # Shopify's wording for IDEMPOTENCY_KEY_PARAMETER_MISMATCH (schema enums); no recording has
+        # refundCreate's own answer, so it comes back as the payload's user error.
+        errors = [{"field": None, "message": IDEMPOTENCY_KEY_MISMATCH}]
+        _record(info, errors)
+        return {"refund": None, "order": OrderNode(c, order), "userErrors": errors}
+    record = next(r for r in order["refunds"] if r["id"] == earlier["refund_id"])
+    _record(info, [])
+    return {"refund": RefundNode(order, record), "order": OrderNode(c, order), "userErrors": []}
 
 
 def _plain(errors: list[dict]) -> list[dict]:
@@ -199,6 +224,14 @@ class Mutation:
 
     def refundCreate(self, info, input: dict) -> dict:
         c = ctx(info)
+        # `@idempotent(key:)` (required on refundCreate since 2026-04): a retry with the same key and the
+        # same input gets the original refund back instead of a second one (Shopify's documented
+        # behaviour; the same key with another input is refused).
+        key = _idempotency_key(info)
+        fingerprint = json.dumps(input, sort_keys=True, default=str)
+        earlier = c.store.state.idempotency.get(key) if key else None
+        if earlier is not None:
+            return _replay_refund(c, info, earlier, fingerprint)
         order = c.store.order(gid_number(input.get("orderId"), "Order"))
         if order is None:
             errors = [{"field": ["orderId"], "message": "Order does not exist"}]
@@ -272,6 +305,12 @@ class Mutation:
             note=input.get("note"),
             notify=bool(input.get("notify")),
         )
+        if key:
+            c.store.state.idempotency[key] = {
+                "fingerprint": fingerprint,
+                "order_id": order["id"],
+                "refund_id": record["id"],
+            }
         return {"refund": RefundNode(order, record), "order": OrderNode(c, order), "userErrors": []}
 
     # --- order edits ---------------------------------------------------------------------------------

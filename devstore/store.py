@@ -57,6 +57,8 @@ class State:
     edits: dict[int, dict] = field(default_factory=dict)
     calls: list[dict] = field(default_factory=list)
     deliveries: list[dict] = field(default_factory=list)
+    # @idempotent keys of refundCreate: key -> {"fingerprint", "order_id", "refund_id"}
+    idempotency: dict[str, dict] = field(default_factory=dict)
     fo_index: dict[int, int] = field(default_factory=dict)  # fulfillment order id -> order id (not saved)
 
 
@@ -169,6 +171,7 @@ class Store:
             "edits": list(s.edits.values()),
             "calls": s.calls,
             "deliveries": s.deliveries,
+            "idempotency": s.idempotency,
         }
 
     def load_json(self, data: dict[str, Any]) -> None:
@@ -188,6 +191,7 @@ class Store:
         s.edits = {e["id"]: e for e in data.get("edits", [])}
         s.calls = data.get("calls", [])
         s.deliveries = data.get("deliveries", [])
+        s.idempotency = data.get("idempotency", {})
         self.state = s
 
     def save(self) -> None:

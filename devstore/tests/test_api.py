@@ -244,3 +244,67 @@ def test_an_orders_line_items_page_forward_with_their_cursor(seeded: Devstore) -
         after = lines["pageInfo"]["endCursor"]
 
     assert titles == [f"Sock {i}" for i in range(23)]
+
+
+REFUND_WITH_KEY = """mutation($input: RefundInput!, $key: String!) {
+  refundCreate(input: $input) @idempotent(key: $key) {
+    refund { id totalRefundedSet { shopMoney { amount } } }
+    userErrors { field message }
+  }
+}"""
+
+
+def _refund_input(store: Devstore, order: dict, amount: str) -> dict:
+    parent = store.graphql(
+        "query($id: ID!) { order(id: $id) { transactions { id kind } } }", {"id": order["id"]}
+    )["data"]["order"]["transactions"][0]["id"]
+    return {
+        "orderId": order["id"],
+        "note": "idempotency",
+        "transactions": [
+            {
+                "orderId": order["id"],
+                "kind": "REFUND",
+                "gateway": "manual",
+                "amount": amount,
+                "parentId": parent,
+            }
+        ],
+    }
+
+
+def test_a_refund_retried_with_its_idempotency_key_is_created_once(devstore: Devstore) -> None:
+    order = devstore.create_order(
+        currency="USD", line_items=[{"title": "A", "quantity": 1, "price": "30.00"}]
+    )
+    refund = _refund_input(devstore, order, "10.00")
+
+    first = devstore.graphql(REFUND_WITH_KEY, {"input": refund, "key": "key-1"})["data"]["refundCreate"]
+    retry = devstore.graphql(REFUND_WITH_KEY, {"input": refund, "key": "key-1"})["data"]["refundCreate"]
+    other = devstore.graphql(REFUND_WITH_KEY, {"input": refund, "key": "key-2"})["data"]["refundCreate"]
+
+    assert first["userErrors"] == retry["userErrors"] == other["userErrors"] == []
+    assert retry["refund"]["id"] == first["refund"]["id"]  # the original refund, not a second one
+    assert other["refund"]["id"] != first["refund"]["id"]  # another key is another refund
+    assert len(devstore.order(order["legacy_id"])["refunds"]) == 2
+
+
+def test_an_idempotency_key_reused_with_another_input_is_refused(devstore: Devstore) -> None:
+    order = devstore.create_order(
+        currency="USD", line_items=[{"title": "A", "quantity": 1, "price": "30.00"}]
+    )
+
+    devstore.graphql(REFUND_WITH_KEY, {"input": _refund_input(devstore, order, "10.00"), "key": "reused"})
+    reused = devstore.graphql(
+        REFUND_WITH_KEY, {"input": _refund_input(devstore, order, "5.00"), "key": "reused"}
+    )
+
+    result = reused["data"]["refundCreate"]
+    assert result["refund"] is None
+    assert result["userErrors"] == [
+        {
+            "field": None,
+            "message": "The same idempotency key cannot be used with different operation parameters.",
+        }
+    ]
+    assert len(devstore.order(order["legacy_id"])["refunds"]) == 1
