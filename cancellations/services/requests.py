@@ -37,6 +37,9 @@ REFUNDABLE_FINANCIAL_STATUSES = frozenset(
 )
 
 
+MODERATE_PERMISSION = "cancellations.moderate_request"
+
+
 def _language(language: str | None) -> str:
     codes = [code for code, _name in settings.LANGUAGES]
     wanted = (language or "").lower().split("-")[0]
@@ -163,7 +166,9 @@ def request_submit(
 
 
 def _require_merchant(user) -> None:
-    if user is None or not (user.is_active and user.is_staff):
+    """The console checks the same permission; checked here too, so no other caller (a shell, a future
+    API, a task) can decide without it."""
+    if user is None or not (user.is_active and user.is_staff and user.has_perm(MODERATE_PERMISSION)):
         raise RequestNotAllowed(_("Only the store's staff can decide on requests."), code="not_merchant")
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from cancellations.models import Policy
@@ -50,7 +51,10 @@ def shopper(db):
 
 @pytest.fixture
 def merchant(db):
-    return MerchantFactory()
+    """Staff in the Moderators group: deciding on requests needs its `moderate_request` permission."""
+    user = MerchantFactory()
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
 
 
 @pytest.fixture

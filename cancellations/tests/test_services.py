@@ -19,7 +19,7 @@ from cancellations.services import (
     request_submit,
 )
 from cancellations.services.transitions import Actor, request_move
-from cancellations.tests.factories import ShopperFactory
+from cancellations.tests.factories import MerchantFactory, ShopperFactory
 
 NEW_ADDRESS = {
     "first_name": "Ada",
@@ -230,6 +230,22 @@ def test_only_staff_decide(moderated, shopper, owned_order):
         request_approve(request=request, moderator=shopper)
 
     assert refused.value.code == "not_merchant"
+
+
+@pytest.mark.parametrize("decide", [request_approve, request_reject], ids=["approve", "reject"])
+def test_staff_without_the_moderate_permission_cannot_decide_through_the_service(
+    moderated, shopper, owned_order, decide
+):
+    """The console hides the buttons from them; the service refuses them too, whoever calls it."""
+    request = submit(owned_order(), shopper)
+    staff = MerchantFactory()  # staff, but not in the Moderators group
+
+    with pytest.raises(RequestNotAllowed) as refused:
+        decide(request=request, moderator=staff, message="no")
+
+    assert refused.value.code == "not_merchant"
+    request.refresh_from_db()
+    assert request.state == Request.State.SUBMITTED
 
 
 def test_a_rejection_carries_a_message_for_the_shopper(moderated, shopper, merchant, owned_order):
