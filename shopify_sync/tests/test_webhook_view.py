@@ -211,25 +211,16 @@ def test_with_the_broker_down_the_delivery_is_stored_and_shopify_gets_200(
     assert WebhookDelivery.objects.get().processed_at is None  # left for the retry sweep
 
 
-def test_the_endpoint_skips_the_browser_middleware_but_not_the_host_check(post_webhook, client, settings):
+def test_the_endpoint_skips_the_browser_middleware_but_not_the_host_check(client, settings):
     settings.ALLOWED_HOSTS = ["portal.example.com"]
     body = json.dumps(rest_order()).encode()
     headers = webhook_headers(topic="orders/create", body=body)
 
-    refused = client.post(
-        reverse("shopify_sync:webhooks"),
-        data=body,
-        content_type="application/json",
-        headers=headers,
-        HTTP_HOST="attacker.example",
-    )
-    answered = client.post(
-        reverse("shopify_sync:webhooks"),
-        data=body,
-        content_type="application/json",
-        headers=headers,
-        HTTP_HOST="portal.example.com",
-    )
+    def post(host: str):
+        url = reverse("shopify_sync:webhooks")
+        return client.post(url, data=body, content_type="application/json", headers=headers, HTTP_HOST=host)
+
+    refused, answered = post("attacker.example"), post("portal.example.com")
 
     assert refused.status_code == 400
     assert answered.status_code == 200
