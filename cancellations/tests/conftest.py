@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from cancellations.models import Policy
@@ -51,9 +51,13 @@ def shopper(db):
 
 @pytest.fixture
 def merchant(db):
-    """Staff in the Moderators group: deciding on requests needs its `moderate_request` permission."""
+    """Staff with `moderate_request`, which deciding on requests needs. Given directly rather than through
+    the Moderators group: that group comes from a data migration, which a transactional test's flush
+    removes, while permissions are recreated after every flush."""
     user = MerchantFactory()
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="cancellations", codename="moderate_request")
+    )
     return user
 
 
