@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from cancellations.models import Policy
+from cancellations.models import Policy, Request
 from cancellations.services import policy_get_or_create
 from cancellations.tests.factories import MerchantFactory, OrderFactory, ShopFactory, ShopperFactory
 from shopify_sync.client import ShopifyClient
@@ -51,13 +52,17 @@ def shopper(db):
 
 @pytest.fixture
 def merchant(db):
-    """Staff with `moderate_request`, which deciding on requests needs. Given directly rather than through
-    the Moderators group: that group comes from a data migration, which a transactional test's flush
-    removes, while permissions are recreated after every flush."""
-    user = MerchantFactory()
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="cancellations", codename="moderate_request")
+    """Staff with `moderate_request`, which deciding on requests needs. Given directly, and made if it is
+    missing: the Moderators group comes from a data migration and a transactional test's flush removes it
+    (and the permission rows with it, until a later post_migrate)."""
+    ContentType.objects.clear_cache()  # content types get new ids after a flush
+    permission, _ = Permission.objects.get_or_create(
+        content_type=ContentType.objects.get_for_model(Request),
+        codename="moderate_request",
+        defaults={"name": "Can approve, reject and retry requests"},
     )
+    user = MerchantFactory()
+    user.user_permissions.add(permission)
     return user
 
 
