@@ -19,6 +19,7 @@ last read sets the flag again and schedules another drain, and a burst schedules
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -43,11 +44,6 @@ return redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) and 1 or 0
 """
 
 
-_client: redis.Redis | None = None
-_client_key: tuple[int, str] | None = None
-_append_script: Script | None = None
-
-
 @dataclass(frozen=True)
 class IncomingDelivery:
     """A webhook that passed the signature and header checks: what the view hands to storage."""
@@ -61,8 +57,8 @@ class IncomingDelivery:
     received_at: datetime
     body: bytes  # the raw JSON, stored as sent (the view has checked that it is a JSON object)
 
-    @property
-    def payload(self) -> dict[str, Any]:
+    @functools.cached_property  # parsed once: the view checks it, the database path stores it
+    def payload(self) -> Any:
         return json.loads(self.body)
 
     def to_stream_fields(self) -> dict[str, str | bytes]:
@@ -93,19 +89,19 @@ class IncomingDelivery:
         )
 
 
+@functools.lru_cache(maxsize=1)
+def _connection(pid: int, url: str) -> tuple[redis.Redis, Script]:
+    """A client (and its pool) with the append script registered, per process and URL: a forked child
+    (a gunicorn or Celery worker) builds its own. Fail fast: the view falls back to the database when
+    Redis does not answer; one retry covers a pooled connection that went stale when Redis restarted."""
+    redis_client = redis.Redis.from_url(
+        url, socket_connect_timeout=1, socket_timeout=2, retry=Retry(NoBackoff(), 1)
+    )
+    return redis_client, redis_client.register_script(_APPEND)  # EVALSHA; reloaded if Redis forgot it
+
+
 def client() -> redis.Redis:
-    """One client (and connection pool) per process and URL; a forked child builds its own."""
-    global _client, _client_key, _append_script
-    key = (os.getpid(), settings.REDIS_URL)
-    if _client is None or _client_key != key:
-        # Fail fast: the view falls back to the database when Redis does not answer. One retry covers
-        # a pooled connection that went stale when Redis restarted.
-        _client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2, retry=Retry(NoBackoff(), 1)
-        )
-        _client_key = key
-        _append_script = _client.register_script(_APPEND)  # EVALSHA; redis-py reloads it if Redis forgot
-    return _client
+    return _connection(os.getpid(), settings.REDIS_URL)[0]
 
 
 def _flag_key() -> str:
@@ -114,10 +110,10 @@ def _flag_key() -> str:
 
 def append(delivery: IncomingDelivery) -> bool:
     """Add a delivery to the stream; True when the caller must schedule a drain. Raises RedisError."""
-    client()
+    _, script = _connection(os.getpid(), settings.REDIS_URL)
     fields = [item for pair in delivery.to_stream_fields().items() for item in pair]
     keys = [settings.WEBHOOK_INTAKE_STREAM, _flag_key()]
-    return _append_script(keys=keys, args=[DRAIN_FLAG_SECONDS, *fields]) == 1
+    return script(keys=keys, args=[DRAIN_FLAG_SECONDS, *fields]) == 1
 
 
 def clear_drain_flag() -> None:

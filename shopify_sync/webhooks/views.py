@@ -16,7 +16,6 @@ even if the broker is down: the `webhook_deliveries_retry_unprocessed` beat drai
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import partial
 
@@ -70,28 +69,27 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
     if not webhook_id or not topic or len(webhook_id) > _MAX_HEADER_LENGTH or len(topic) > _MAX_HEADER_LENGTH:
         return HttpResponse("missing X-Shopify-Webhook-Id or X-Shopify-Topic", status=400)
     try:
-        payload = json.loads(body)
+        triggered_at = parse_datetime(request.headers.get("X-Shopify-Triggered-At"))
+    except PayloadError:
+        triggered_at = None
+    incoming = IncomingDelivery(
+        webhook_id=webhook_id,
+        topic=topic,
+        shop_domain=shop_domain,
+        api_version=request.headers.get("X-Shopify-API-Version", "")[:16],
+        event_id=request.headers.get("X-Shopify-Event-Id", "")[:_MAX_HEADER_LENGTH],
+        triggered_at=triggered_at,
+        received_at=timezone.now(),
+        body=body,
+    )
+    try:
+        payload = incoming.payload
     except ValueError:  # includes UnicodeDecodeError
         return HttpResponse("body is not JSON", status=400)
     if not isinstance(payload, dict):  # checked here so that storage (perhaps later, in a drain) cannot fail
         return HttpResponse("body is not a JSON object", status=400)
-    try:
-        triggered_at = parse_datetime(request.headers.get("X-Shopify-Triggered-At"))
-    except PayloadError:
-        triggered_at = None
 
-    accepted = webhook_delivery_accept(
-        delivery=IncomingDelivery(
-            webhook_id=webhook_id,
-            topic=topic,
-            shop_domain=shop_domain,
-            api_version=request.headers.get("X-Shopify-API-Version", "")[:16],
-            event_id=request.headers.get("X-Shopify-Event-Id", "")[:_MAX_HEADER_LENGTH],
-            triggered_at=triggered_at,
-            received_at=timezone.now(),
-            body=body,
-        )
-    )
+    accepted = webhook_delivery_accept(delivery=incoming)
     # Autocommit: a stored row is already committed; on_commit runs these now (or after a test's atomic).
     if accepted.delivery_id is not None:
         transaction.on_commit(partial(webhook_delivery_enqueue, accepted.delivery_id))
