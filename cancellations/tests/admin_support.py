@@ -16,21 +16,12 @@ from cancellations.models import Policy, Request
 from cancellations.queue import enqueue_push
 from cancellations.services import request_approve, request_submit
 from cancellations.services.transitions import Actor, request_move
-from cancellations.tests.factories import MerchantFactory, ShopperFactory
+from cancellations.tests.factories import ADDRESS, MerchantFactory, ShopperFactory
 from shopify_sync.models import Order, Shop
 from shopify_sync.tests.factories import LineItemFactory, OrderFactory
 
 MODERATORS = "Moderators"
 CHANGELIST = "admin:cancellations_request_changelist"
-ADDRESS = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "address1": "1 Main St",
-    "city": "Toronto",
-    "province_code": "ON",
-    "country_code": "CA",
-    "zip": "M5V 2T6",
-}
 NEW_ADDRESS = {**ADDRESS, "address1": "99 Queen St W", "zip": "M5H 2N2"}
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cancellations.models import Policy, Request
 from cancellations.services import policy_get_or_create
-from cancellations.tests.factories import MerchantFactory, OrderFactory, ShopFactory, ShopperFactory
+from cancellations.tests.factories import ADDRESS, MerchantFactory, OrderFactory, ShopFactory, ShopperFactory
 from shopify_sync.client import ShopifyClient
 from shopify_sync.models import Order, Shop
 from shopify_sync.services.mirror import orders_upsert
@@ -79,15 +79,7 @@ def owned_order(shop, shopper):
             processed_at=placed,
             created_at_shopify=placed,
             updated_at_shopify=placed,
-            shipping_address={
-                "first_name": "Ada",
-                "last_name": "Lovelace",
-                "address1": "1 Main St",
-                "city": "Toronto",
-                "province_code": "ON",
-                "country_code": "CA",
-                "zip": "M5V 2T6",
-            },
+            shipping_address=dict(ADDRESS),
             **fields,
         )
 
@@ -132,18 +124,7 @@ def store_order(shopify, shop, shopper):
         fields.setdefault("email", shopper.email)
         fields.setdefault("customer_name", "Ada Lovelace")
         fields.setdefault("line_items", [{"title": "Mug", "quantity": 2, "price": "15.00"}])
-        fields.setdefault(
-            "shipping_address",
-            {
-                "first_name": "Ada",
-                "last_name": "Lovelace",
-                "address1": "1 Main St",
-                "city": "Toronto",
-                "province_code": "ON",
-                "country_code": "CA",
-                "zip": "M5V 2T6",
-            },
-        )
+        fields.setdefault("shipping_address", dict(ADDRESS))
         created = shopify.create_order(**fields)
         data = fast_client().order(created["id"])
         orders_upsert(shop=shop, orders=[data])

@@ -8,6 +8,17 @@ from django.contrib.auth import get_user_model
 
 from shopify_sync.tests.factories import OrderFactory, ShopFactory  # noqa: F401  (re-exported)
 
+# The shipping address the tests' orders carry unless they say otherwise (Shopify's MailingAddress names).
+ADDRESS = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "address1": "1 Main St",
+    "city": "Toronto",
+    "province_code": "ON",
+    "country_code": "CA",
+    "zip": "M5V 2T6",
+}
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
