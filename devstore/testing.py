@@ -243,25 +243,6 @@ class Devstore:
         return self.post("/_devstore/reset", {"seed": seed} if seed else {})
 
 
-def start_devstore(
-    *,
-    seed: int = 0,
-    token: str = "devstore-test-token",  # noqa: S107 - test defaults, not secrets
-    webhook_url: str | None = None,
-    webhook_secret: str = "devstore-test-secret",  # noqa: S107
-    bucket: float = 2000,
-    restore_rate: float = 100,
-    extra_args: Iterable[str] = (),
-    state_file: str | Path | None = None,
-) -> Devstore:
-    """Start a devstore process and return it (use as a context manager to stop it)."""
-    return Devstore(
-        seed=seed,
-        token=token,
-        webhook_url=webhook_url,
-        webhook_secret=webhook_secret,
-        bucket=bucket,
-        restore_rate=restore_rate,
-        extra_args=extra_args,
-        state_file=state_file,
-    ).start()
+def start_devstore(**options: Any) -> Devstore:
+    """Start a devstore process and return it (use as a context manager to stop it); options as `Devstore`."""
+    return Devstore(**options).start()
