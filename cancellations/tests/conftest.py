@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cancellations.models import Policy, Request
 from cancellations.services import policy_get_or_create
+from cancellations.tests.admin_support import moderated as moderate_policy
 from cancellations.tests.factories import ADDRESS, MerchantFactory, OrderFactory, ShopFactory, ShopperFactory
 from shopify_sync.client import ShopifyClient
 from shopify_sync.models import Order, Shop
@@ -43,6 +44,12 @@ def shop(db) -> Shop:
 @pytest.fixture
 def policy(shop) -> Policy:
     return policy_get_or_create(shop=shop)
+
+
+@pytest.fixture
+def moderated(policy) -> Policy:
+    """The shop's policy with auto-approval off: every request waits for a moderator."""
+    return moderate_policy(policy)
 
 
 @pytest.fixture

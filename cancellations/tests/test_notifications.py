@@ -19,13 +19,6 @@ def send_all() -> list:
     return mail.outbox
 
 
-@pytest.fixture
-def moderated(policy):
-    policy.auto_approve_cancels = False
-    policy.save()
-    return policy
-
-
 def submit(order, shopper, language="en"):
     return request_submit(
         order=order, shopper=shopper, kind="cancel", reason_code="ordered_by_mistake", language=language

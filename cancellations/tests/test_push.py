@@ -79,13 +79,6 @@ def cancel(order, shopper, **kwargs) -> Request:
     )
 
 
-@pytest.fixture
-def moderated(policy):
-    policy.auto_approve_cancels = False
-    policy.save()
-    return policy
-
-
 def test_a_cancel_with_a_full_refund_completes_once_shopify_shows_it(policy, shopper, shopify, store_order):
     order = store_order()
     request = cancel(order, shopper)

@@ -39,14 +39,6 @@ def synced(shop, shopper):
     return order, change
 
 
-@pytest.fixture
-def moderated(policy):
-    policy.auto_approve_cancels = False
-    policy.auto_approve_address_changes = False
-    policy.save()
-    return policy
-
-
 def submit(order, shopper, kind="cancel"):
     if kind == "cancel":
         return request_submit(

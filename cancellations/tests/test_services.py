@@ -42,14 +42,6 @@ def states(request):
     return [(e.from_state, e.to_state, e.actor_label) for e in request.events.order_by("pk")]
 
 
-@pytest.fixture
-def moderated(policy):
-    policy.auto_approve_cancels = False
-    policy.auto_approve_address_changes = False
-    policy.save()
-    return policy
-
-
 def test_a_new_policy_starts_with_the_default_reasons(policy):
     codes = list(policy.reasons.values_list("code", flat=True))
 
