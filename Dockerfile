@@ -5,8 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
     VAR_DIR=/app/var STATIC_ROOT=/app/staticfiles
 
 WORKDIR /app
+# The production lock only (every version and hash pinned; no test, lint or devstore tools).
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 
 COPY . .
 # collectstatic needs settings that load; these throwaway values never reach a running container. The

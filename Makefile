@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 export PYTHONUNBUFFERED := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test bench lint format install clean browser-deps
+.PHONY: help run test bench lint format install lock clean browser-deps
 
 help:
 	@echo "make run    start the portal, a worker and a local demo store on http://127.0.0.1:8000/"
@@ -23,15 +23,29 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime-installed: requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+# Dependencies come from hashed locks, each complete on its own: requirements.txt (production, the
+# Dockerfile's), requirements-local.txt (that plus what `make run` starts), requirements-dev.txt (that plus
+# tests, lint and type checks). The dev lock holds the local one's versions, so installing it satisfies both.
+$(VENV)/.runtime-installed: requirements-local.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-local.txt
 	@touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev-installed: requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime-installed
 
 install: $(VENV)/.runtime-installed
+
+# After editing a requirements*.in: recompile the three locks, in this order (each is constrained by the one
+# before it, so a package has one version everywhere). Versions already locked stay unless an .in moves
+# them; `make lock LOCK_ARGS=--upgrade` (or `--upgrade-package NAME`) moves the unpinned ones too.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+lock: $(VENV)/.dev-installed
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-local.txt requirements-local.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 # Local defaults for the embedded set-up; anything already set in the environment or .env wins.
 run: export DEBUG ?= true

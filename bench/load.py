@@ -37,11 +37,18 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 8, lua: str | None = 
             script.flush()
             command[1:1] = ["-s", script.name]
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+    rps = float(_search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = _search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    total = int(re.search(r"(\d+) requests in", output).group(1))
-    return LoadResult(rps, _ms(*p99.groups()), int(errors.group(1)) if errors else 0, total)
+    total = int(_search(r"(\d+) requests in", output).group(1))
+    return LoadResult(rps, _ms(p99.group(1), p99.group(2)), int(errors.group(1)) if errors else 0, total)
+
+
+def _search(pattern: str, output: str, flags: int = 0) -> re.Match[str]:
+    found = re.search(pattern, output, flags)
+    if found is None:
+        raise RuntimeError(f"wrk's report has no line matching {pattern!r}:\n{output}")
+    return found
 
 
 def lua_headers(headers: dict[str, str]) -> str:

@@ -30,7 +30,7 @@ from cancellations.admin_display import (
 )
 from cancellations.models import CancelReason, Policy, Request
 from cancellations.moderation import QUEUE_ORDERING, moderation_queue, reason_choices
-from cancellations.selectors import request_events
+from cancellations.selectors import request_events, request_plan_rows
 from shopify_sync.models import Order
 
 MODERATE = "cancellations.moderate_request"
@@ -265,14 +265,10 @@ class RequestAdmin(admin.ModelAdmin):
             _("Shopify"),
             {
                 "fields": [
-                    "shopify_job_id",
-                    "shopify_refund_id",
                     "failure_code",
                     "last_error",
                     "attempts",
                     "transient_errors",
-                    "push_intent_at",
-                    "shopify_confirmed_at",
                     "completed_at",
                 ]
             },
@@ -335,7 +331,12 @@ class RequestAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
-        extra_context = {**(extra_context or {}), "can_moderate": self.has_moderate_permission(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_moderate": self.has_moderate_permission(request),
+            # The plan: the Shopify calls of the request, in order (the page's table under "Shopify").
+            "plan": request_plan_rows(object_id),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("request"), ordering="pk")

@@ -6,6 +6,7 @@ Everything that came from a shopper or from Shopify (names, addresses, reason te
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -16,16 +17,19 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from cancellations.models import Request
+from shopify_sync.addresses import PARTS, MailingAddress
 from shopify_sync.models import Order, Shop
 
 MYSHOPIFY_SUFFIX = ".myshopify.com"
-ADDRESS_LINES = (
+# The console's address layout, a line per tuple of parts (`shopify_sync.addresses.PARTS`); province and
+# country show as codes, which a merchant reads at a glance in any language.
+ADDRESS_LINES: tuple[tuple[str, ...], ...] = (
     ("first_name", "last_name"),
     ("company",),
     ("address1",),
     ("address2",),
     ("zip", "city"),
-    ("province_code", "country_code"),
+    ("province", "country"),
     ("phone",),
 )
 
@@ -98,24 +102,34 @@ def window_left(deadline: datetime | None, now: datetime) -> SafeString:
     )
 
 
-def address_lines(address: dict | None) -> list[str]:
-    address = address or {}
+def _address_lines(address: MailingAddress, changed: Collection[str] = ()) -> list[tuple[str, bool]]:
+    """(line, whether any of its parts is in `changed`) for the lines that say something."""
     lines = []
-    for names in ADDRESS_LINES:
-        line = " ".join(str(address.get(name) or "").strip() for name in names).strip()
+    for parts in ADDRESS_LINES:
+        line = " ".join(address.part(part).strip() for part in parts).strip()
         if line:
-            lines.append(line)
+            lines.append((line, any(part in changed for part in parts)))
     return lines
 
 
+def address_lines(address: MailingAddress | dict | None) -> list[str]:
+    return [line for line, _changed in _address_lines(MailingAddress.coerce(address))]
+
+
 def addresses_side_by_side(previous: dict | None, requested: dict | None) -> SafeString:
-    """Old and new address in two columns; lines that differ are marked so a merchant sees the change."""
-    old, new = address_lines(previous), address_lines(requested)
-    changed = set(new) - set(old)
+    """Old and new address in two columns; lines that differ are marked so a merchant sees the change
+    (`MailingAddress.changed_parts`: a difference Shopify would tidy away is no change)."""
+    old = address_lines(previous)
+    if requested is None:
+        new = []
+    else:
+        new_address = MailingAddress.from_dict(requested)
+        changed = new_address.changed_parts(previous) if previous is not None else PARTS
+        new = _address_lines(new_address, changed)
     new_html = format_html_join(
         "",
         '<li class="{}">{}</li>',
-        (("rq-changed" if line in changed else "", line) for line in new),
+        (("rq-changed" if changed_line else "", line) for line, changed_line in new),
     )
     return format_html(
         '<div class="rq-addresses">'

@@ -164,9 +164,9 @@ class Request(models.Model):
     """A shopper's request to cancel an order or change its shipping address, and what became of it.
 
     submitted → approved | rejected; approved → pushing → completed | failed; failed → approved (a merchant
-    retries). The push bookkeeping (`push_intent_at`, `shopify_call_started_at`/`_answered_at`, the lease)
-    is what lets a push resume after any crash without sending a mutation twice: see
-    `cancellations.services.push`.
+    retries). What the push sends to Shopify is the request's plan, its `mutations` (the outbox), written
+    with the approval; the request keeps only the push loop's own bookkeeping (the lease, when it is due,
+    how it failed): see `cancellations.services.push`.
     """
 
     class Kind(models.TextChoices):
@@ -247,19 +247,6 @@ class Request(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text=_("Push attempts since the last (re)try."))
     transient_errors = models.PositiveIntegerField(default=0)
-    push_intent_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text=_("Recorded before the first mutation was sent, never cleared: Shopify may have it."),
-    )
-    shopify_call_started_at = models.DateTimeField(null=True, blank=True)
-    shopify_call_answered_at = models.DateTimeField(null=True, blank=True)
-    shopify_job_id = models.CharField(max_length=200, blank=True)
-    shopify_confirmed_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When Shopify showed the cancel or the new address.")
-    )
-    refund_intent_at = models.DateTimeField(null=True, blank=True)
-    shopify_refund_id = models.CharField(max_length=200, blank=True)
     failure_code = models.CharField(max_length=32, choices=Failure.choices, blank=True)
     last_error = models.TextField(blank=True)
 
@@ -315,13 +302,88 @@ class Request(models.Model):
     def can_move_to(self, state: str) -> bool:
         return state in self.TRANSITIONS[self.state]
 
+
+class ShopifyMutation(models.Model):
+    """One call the portal will make on Shopify for a request: a row of the outbox.
+
+    A request's plan is its rows in `position` order, written in the transaction that approved it; the push
+    loop (`cancellations.services.push`) takes the first row not yet confirmed, reads Shopify, and either
+    confirms the row (its effect is there) or sends it. The timestamps are the exactly-once bookkeeping:
+    `first_sent_at` is recorded before the first call ever leaves and never cleared (Shopify may have
+    it), `sent_at`/`answered_at` say whether the last call's answer was lost.
+
+    `attempt` counts the tries Shopify must treat as new: a merchant's retry of a failed row starts a new
+    attempt with a new idempotency key (Shopify refuses a key whose earlier use failed), while a resend
+    after a lost answer keeps the key, so Shopify applies it at most once.
+    """
+
+    class Operation(models.TextChoices):
+        ORDER_CANCEL = "orderCancel", _("Cancel the order")
+        REFUND_CREATE = "refundCreate", _("Refund part of the payment")
+        ORDER_UPDATE = "orderUpdate", _("Change the shipping address")
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        SENT = "sent", _("Sent, no answer yet")
+        ANSWERED = "answered", _("Answered, not yet shown")
+        CONFIRMED = "confirmed", _("Confirmed by Shopify")
+        FAILED = "failed", _("Failed")
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="mutations")
+    position = models.PositiveSmallIntegerField(help_text=_("Order of the calls within the request's plan."))
+    operation = models.CharField(max_length=40, choices=Operation.choices)
+    variables = models.JSONField(
+        default=dict, blank=True, help_text=_("What the call sends, as planned with the decision.")
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED)
+    attempt = models.PositiveIntegerField(default=1)
+    idempotency_key = models.CharField(max_length=100)
+    sends = models.PositiveIntegerField(default=0, help_text=_("Calls made, resends included."))
+    first_sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    result_id = models.CharField(
+        max_length=200, blank=True, help_text=_("What Shopify answered: a job or the object it made.")
+    )
+    answer = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, help_text=_("Shopify's message when the row failed."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Shopify call")
+        verbose_name_plural = _("Shopify calls")
+        ordering = ["request", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "position"], name="mutation_unique_position"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="mutation_unique_idempotency_key"),
+            models.CheckConstraint(
+                condition=Q(state__in=["planned", "sent", "answered", "confirmed", "failed"]),
+                name="mutation_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} #{self.position} of request {self.request_id} ({self.state})"
+
     @property
     def answer_lost(self) -> bool:
-        """A mutation went out and no answer was recorded: it may have been applied."""
-        return self.shopify_call_started_at is not None and (
-            self.shopify_call_answered_at is None
-            or self.shopify_call_answered_at < self.shopify_call_started_at
-        )
+        """A call went out and its answer was never recorded: Shopify may have applied it."""
+        return self.sent_at is not None and (self.answered_at is None or self.answered_at < self.sent_at)
+
+    @property
+    def is_settled(self) -> bool:
+        return self.state in (self.State.CONFIRMED, self.State.FAILED)
+
+
+# Marks the variables of a call whose shopper's data was erased: such a call can no longer be sent.
+REDACTED = "redacted"
+
+
+def idempotency_key_for(*, request_id: int, position: int, attempt: int) -> str:
+    """One key per attempt of one planned call; the same for every resend of that attempt."""
+    return f"portal-request-{request_id}-call-{position}-attempt-{attempt}"
 
 
 class RequestEvent(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db.models import Q, QuerySet
 
-from cancellations.models import CancelReason, Policy, Request, RequestEvent
+from cancellations.models import CancelReason, Policy, Request, RequestEvent, ShopifyMutation
 from shopify_sync.models import Order, Shop
 
 
@@ -83,3 +83,8 @@ def pending_requests() -> QuerySet[Request]:
 
 def request_events(request: Request) -> QuerySet[RequestEvent]:
     return request.events.select_related("actor").order_by("pk")
+
+
+def request_plan_rows(request_id: int | str) -> QuerySet[ShopifyMutation]:
+    """A request's Shopify calls in the order the push makes them (the console's plan table)."""
+    return ShopifyMutation.objects.filter(request_id=request_id).order_by("position")

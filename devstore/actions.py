@@ -7,7 +7,9 @@ and queues the webhook topics Shopify would send for that change.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from . import clock, orders
 from .ids import gid
@@ -48,7 +50,7 @@ def _split_name(data: dict) -> tuple[str | None, str | None]:
     return first, last
 
 
-def _tags(value: object) -> list[str]:
+def _tags(value: str | Iterable[object] | None) -> list[str]:
     if value is None:
         return []
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -222,7 +224,7 @@ def _create_refund(
     gateway: str | None = None,
     shipping: Decimal | None = None,
 ) -> dict:
-    refund = {
+    refund: dict[str, Any] = {
         "id": store.new_id("Refund"),
         "created_at": at,
         "note": note,

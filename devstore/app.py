@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     build_schema,
-    execute,
+    execute_sync,
     parse,
     validate,
 )
@@ -100,7 +99,7 @@ _VALIDATION_CODES = [
 
 
 def shopify_validation_error(error: GraphQLError, operation_name: str | None) -> dict:
-    out = error.formatted
+    out: dict[str, Any] = dict(error.formatted)
     for pattern, message, code in _VALIDATION_CODES:
         m = pattern.search(error.message)
         if m:
@@ -191,7 +190,7 @@ class App:
     def execute_internal(self, document) -> ExecutionResult:
         """Run a document without cost or throttling (bulk operations)."""
         with self.store.lock:
-            return execute(self.schema, document, root_value=QueryRoot(), context_value=Context(self))
+            return execute_sync(self.schema, document, root_value=QueryRoot(), context_value=Context(self))
 
     def _log_calls(
         self, document, operation, variables, outcome: str, ctx: Context | None, errors: list
@@ -292,7 +291,7 @@ class App:
         with self.store.lock:
             actions.complete_due_jobs(self.store)
             context = Context(self)
-            result = execute(
+            result = execute_sync(
                 self.schema,
                 document,
                 root_value=Mutation() if is_mutation else QueryRoot(),
@@ -324,11 +323,6 @@ class App:
 
     def check_token(self, token: str | None) -> bool:
         return token is not None and token == self.config.token
-
-    def wait_idle(self, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.webhooks.pending() and time.monotonic() < deadline:
-            time.sleep(0.01)
 
 
 def _pick_operation(document, name: str | None) -> OperationDefinitionNode | None:

@@ -46,8 +46,10 @@ def _error(message: str, code: str = "INVALID") -> list[dict]:
 
 
 def _top_connections(app: App, document: DocumentNode) -> list[FieldNode]:
-    found = []
+    found: list[FieldNode] = []
     query_type = app.schema.query_type
+    if query_type is None:
+        return found
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             for sel in definition.selection_set.selections:
@@ -83,7 +85,7 @@ def start(app: App, query: str) -> tuple[dict | None, list[dict]]:
             f"{gid('BulkOperation', running[0]['id'])}.",
             "OPERATION_IN_PROGRESS",
         )
-    op = {
+    op: dict[str, Any] = {
         "id": store.new_id("BulkOperation"),
         "status": "CREATED",
         "type": "QUERY",
@@ -120,6 +122,8 @@ def _paged(field: FieldNode, after: str | None) -> FieldNode:
             )
         ),
     )
+    # A connection is an object type, so validation has made sure the field has a selection.
+    assert field.selection_set is not None
     selections = (*field.selection_set.selections, page_info)
     return FieldNode(
         alias=field.alias,
@@ -175,8 +179,8 @@ def _run(app: App, op_id: int, document: DocumentNode) -> None:
                 )
                 fragments = [d for d in document.definitions if not isinstance(d, OperationDefinitionNode)]
                 result = app.execute_internal(DocumentNode(definitions=(paged_op, *fragments)))
-                if result.errors:
-                    raise RuntimeError(result.errors[0].message)
+                if result.errors or result.data is None:
+                    raise RuntimeError(result.errors[0].message if result.errors else "no data")
                 conn = result.data[key]
                 nodes = [e["node"] for e in conn.get("edges") or []] or list(conn.get("nodes") or [])
                 for node in nodes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -58,7 +58,3 @@ def parse_time(value: str, zone=UTC) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
-
-
-def days_ago(days: float, base: float | None = None) -> float:
-    return (base if base is not None else now()) - timedelta(days=days).total_seconds()

@@ -59,18 +59,18 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
             return 400, {"error": "JSON object body required"}
         with store.lock:
             try:
-                order = actions.create_order(store, body)
+                created = actions.create_order(store, body)
             except actions.ActionError as exc:
                 return exc.status, {"error": str(exc)}
         app.persist()
         return 201, {
-            "id": f"gid://shopify/Order/{order['id']}",
-            "legacy_id": order["id"],
-            "name": order["name"],
+            "id": f"gid://shopify/Order/{created['id']}",
+            "legacy_id": created["id"],
+            "name": created["name"],
         }
     if parts == ["orders"] and method == "GET":
-        params = parse_qs(query)
-        email = (params.get("email") or [None])[0]
+        emails = parse_qs(query).get("email")
+        email = emails[0] if emails else None
         with store.lock:
             found = [
                 _order_json(app, o)
@@ -104,13 +104,13 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
             elif parts[2:] == ["cancel"] and method == "POST":
                 if order["cancelled_at"] is not None:
                     return 409, {"error": "order is already cancelled"}
-                params = body if isinstance(body, dict) else {}
+                fields = body if isinstance(body, dict) else {}
                 actions.cancel_now(
                     store,
                     order,
                     {
-                        "reason": (params.get("reason") or "other").upper(),
-                        "refund": params.get("refund", False),
+                        "reason": (fields.get("reason") or "other").upper(),
+                        "refund": fields.get("refund", False),
                     },
                 )
                 result = (200, _order_json(app, order))

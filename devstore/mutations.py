@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from typing import Any
 
 from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
@@ -168,6 +169,7 @@ class Mutation:
         _record(info, errors)
         if errors:
             return {"job": None, "orderCancelUserErrors": errors, "userErrors": _plain(errors)}
+        assert order is not None  # refused above
         params = {
             "reason": reason,
             "refund": refund,
@@ -184,12 +186,12 @@ class Mutation:
     def orderUpdate(self, info, input: dict) -> dict:
         c = ctx(info)
         order = c.store.order(gid_number(input.get("id"), "Order"))
+        errors: list[dict[str, Any]] = []
         if order is None:
-            errors = [{"field": ["id"], "message": "Order does not exist"}]
+            errors.append({"field": ["id"], "message": "Order does not exist"})
             _record(info, errors)
             return {"order": None, "userErrors": errors}
         changes = {k: v for k, v in input.items() if k != "id"}
-        errors = []
         # orderUpdate-input-validation.json: an input with only the id is refused with field null.
         if not changes:
             errors.append({"field": None, "message": "No valid update parameters have been provided"})
@@ -233,11 +235,11 @@ class Mutation:
         if earlier is not None:
             return _replay_refund(c, info, earlier, fingerprint)
         order = c.store.order(gid_number(input.get("orderId"), "Order"))
+        errors: list[dict[str, Any]] = []
         if order is None:
-            errors = [{"field": ["orderId"], "message": "Order does not exist"}]
+            errors.append({"field": ["orderId"], "message": "Order does not exist"})
             _record(info, errors)
             return {"refund": None, "order": None, "userErrors": errors}
-        errors: list[dict] = []
         by_tx = {t["id"]: t for t in order["transactions"]}
         planned: list[tuple[Decimal, dict, str]] = []
         for tx in input.get("transactions") or []:
@@ -319,7 +321,7 @@ class Mutation:
     def orderEditBegin(self, info, id: str) -> dict:
         c = ctx(info)
         order = c.store.order(gid_number(id, "Order"))
-        errors = []
+        errors: list[dict[str, Any]] = []
         if order is None:
             errors.append({"field": ["id"], "message": "The order does not exist."})
         elif order["cancelled_at"] is not None or order.get("cancel_pending"):
@@ -327,6 +329,7 @@ class Mutation:
         _record(info, errors)
         if errors:
             return {"calculatedOrder": None, "orderEditSession": None, "userErrors": errors}
+        assert order is not None  # refused above
         session = {"id": c.store.new_id("CalculatedOrder"), "order_id": order["id"], "quantities": {}}
         c.store.state.edits[session["id"]] = session
         return {
@@ -335,19 +338,19 @@ class Mutation:
             "userErrors": [],
         }
 
-    def _session(self, c, calculated_id: str) -> tuple[dict | None, dict | None]:
+    def _session(self, c, calculated_id: str) -> tuple[dict, dict] | tuple[None, None]:
         session = c.store.state.edits.get(gid_number(calculated_id, "CalculatedOrder") or -1)
         order = c.store.order(session["order_id"]) if session else None
-        return (session, order) if order else (None, None)
+        return (session, order) if session and order else (None, None)
 
     def orderEditSetQuantity(
         self, info, id: str, lineItemId: str, quantity: int, restock=None, locationId=None
     ) -> dict:
         c = ctx(info)
         session, order = self._session(c, id)
-        errors = []
+        errors: list[dict[str, Any]] = []
         line = None
-        if session is None:
+        if session is None or order is None:
             errors.append({"field": ["id"], "message": "The calculated order does not exist."})
         elif quantity < 0:
             errors.append({"field": ["quantity"], "message": "must be greater than or equal to 0"})
@@ -374,6 +377,7 @@ class Mutation:
                 "orderEditSession": None,
                 "userErrors": errors,
             }
+        assert session is not None and order is not None and line is not None  # refused above
         session["quantities"][str(line["id"])] = quantity
         return {
             "calculatedOrder": CalculatedOrderNode(c, session, order),
@@ -385,7 +389,7 @@ class Mutation:
     def orderEditCommit(self, info, id: str, notifyCustomer=None, staffNote=None) -> dict:
         c = ctx(info)
         session, order = self._session(c, id)
-        if session is None:
+        if session is None or order is None:
             errors = [{"field": ["id"], "message": "The calculated order does not exist."}]
             _record(info, errors)
             return {"order": None, "successMessages": None, "userErrors": errors}
@@ -402,10 +406,10 @@ class Mutation:
     def fulfillmentOrderHold(self, info, id: str, fulfillmentHold: dict) -> dict:
         c = ctx(info)
         order, fo = c.store.fulfillment_order(gid_number(id, "FulfillmentOrder") or -1)
-        if fo is None or fo["status"] in ("CLOSED", "CANCELLED"):
+        if order is None or fo is None or fo["status"] in ("CLOSED", "CANCELLED"):
             raise (
                 invalid_id(id)
-                if fo is None
+                if order is None or fo is None
                 else GraphQLError(
                     "The fulfillment order can't be put on hold.", extensions={"code": "BAD_REQUEST"}
                 )
@@ -417,7 +421,7 @@ class Mutation:
         partial: dict[int, int] | None = None
         # Check order as Shopify shows it: line-item shape first (zeroQuantity and duplicateLineItems are
         # reported even once the hold limit is reached), then the handle, the limit, and splittability.
-        ids = [gid_number(li["id"], "FulfillmentOrderLineItem") for li in line_inputs]
+        ids = [gid_number(li["id"], "FulfillmentOrderLineItem") or -1 for li in line_inputs]
         zero = next((i for i, li in enumerate(line_inputs) if li["quantity"] <= 0), None)
         if zero is not None:
             errors.append(
@@ -500,9 +504,9 @@ class Mutation:
     def fulfillmentOrderReleaseHold(self, info, id: str, holdIds=None, externalId=None) -> dict:
         c = ctx(info)
         order, fo = c.store.fulfillment_order(gid_number(id, "FulfillmentOrder") or -1)
-        if fo is None:
+        if order is None or fo is None:
             raise invalid_id(id)
-        errors = []
+        errors: list[dict[str, Any]] = []
         wanted: set[int] | None = None
         if holdIds:
             wanted = {gid_number(h, "FulfillmentHold") or -1 for h in holdIds}
@@ -551,7 +555,7 @@ class Mutation:
         _record(info, errors)
         if errors:
             return {"webhookSubscription": None, "userErrors": errors}
-        sub = {
+        sub: dict[str, Any] = {
             "id": c.store.new_id("WebhookSubscription"),
             "topic": topic,
             "topic_name": topic_name(topic),

@@ -499,7 +499,7 @@ def node_for(c: Context, value: str):
         return BulkOperationNode(op) if op else None
     if kind == "FulfillmentOrder":
         order, fo = store.fulfillment_order(number)
-        return FulfillmentOrderNode(c, order, fo) if fo else None
+        return FulfillmentOrderNode(c, order, fo) if order and fo else None
     if kind == "WebhookSubscription":
         sub = store.state.subscriptions.get(number)
         return WebhookSubscriptionNode(sub) if sub else None

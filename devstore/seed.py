@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from typing import Any
 
 from . import actions, clock
 from .money import RATES_TO_USD, quantize
 from .store import Store
 
 # (country, currency, [(first, last)], [(address1, city, province_code, zip)], phone prefix)
-REGIONS = [
+Region = tuple[str, str, list[tuple[str, str]], list[tuple[str, str, str | None, str]], str]
+REGIONS: list[Region] = [
     (
         "KR",
         "KRW",
@@ -140,7 +142,7 @@ def seed_store(store: Store, count: int, random_seed: int = 42) -> None:
     rng = random.Random(random_seed)
     now = clock.now()
     shopper_count = max(count // 3, 1)
-    shoppers = []
+    shoppers: list[dict[str, Any]] = []
     for i in range(shopper_count):
         region = REGIONS[i % len(REGIONS)] if i else REGIONS[0]
         country, currency, names, addresses, phone = region

@@ -110,7 +110,7 @@ class Store:
         cid = self.state.customer_by_email.get(key)
         if cid is not None:
             return self.state.customers[cid]
-        customer = {
+        customer: dict[str, Any] = {
             "id": self.new_id("Customer"),
             "email": email,
             "first_name": first_name,
@@ -124,13 +124,6 @@ class Store:
         self.state.customer_by_email[key] = customer["id"]
         return customer
 
-    def order_of_line_item(self, line_item_id: int) -> dict | None:
-        # Linear, but only used by rare id lookups (node(id) for a LineItem is not supported anyway).
-        for order in self.iter_orders():
-            if any(li["id"] == line_item_id for li in order["line_items"]):
-                return order
-        return None
-
     def fulfillment_order(self, fo_id: int) -> tuple[dict, dict] | tuple[None, None]:
         index = self.state.fo_index
         oid = index.get(fo_id)
@@ -140,7 +133,8 @@ class Store:
             for o in self.iter_orders():
                 for fo in o["fulfillment_orders"]:
                     index[fo["id"]] = o["id"]
-            order = self.state.orders.get(index.get(fo_id)) if index.get(fo_id) else None
+            found = index.get(fo_id)
+            order = self.state.orders.get(found) if found else None
         if order is None:
             return None, None
         for fo in order["fulfillment_orders"]:

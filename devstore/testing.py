@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -225,7 +226,7 @@ class Devstore:
         return self.get(f"/_devstore/orders/{legacy_id}")
 
     def orders(self, email: str | None = None) -> list[dict]:
-        return self.get("/_devstore/orders" + (f"?email={urllib.request.quote(email)}" if email else ""))
+        return self.get("/_devstore/orders" + (f"?email={urllib.parse.quote(email)}" if email else ""))
 
     def fault(self, kind: str, count: int = 1, rate: float | None = None) -> dict:
         body: dict[str, Any] = {"kind": kind, "count": count}

@@ -108,10 +108,6 @@ class WebhookDispatcher:
         with self._cond:
             self._heap = []
 
-    def pending(self) -> int:
-        with self._cond:
-            return len(self._heap)
-
     # --- sending -----------------------------------------------------------------------------------
 
     def _run(self) -> None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cancellations.models import CancelReason
 from portal import addresses
+from shopify_sync.types import MailingAddress
 
 # The reason whose "offer the address change instead" hint the cancel form shows.
 WRONG_ADDRESS_REASON = "wrong_address"
@@ -46,21 +47,6 @@ class CancelForm(forms.Form):
         if reason is not None and reason.requires_text and not (cleaned.get("comment") or "").strip():
             self.add_error("comment", _("Tell us in a few words why you are cancelling."))
         return cleaned
-
-
-# Fields in the order the shopper fills them, with Shopify's MailingAddress names.
-ADDRESS_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "address1",
-    "address2",
-    "city",
-    "country",
-    "province",
-    "zip",
-    "phone",
-)
 
 
 class AddressForm(forms.Form):
@@ -157,35 +143,25 @@ class AddressForm(forms.Form):
                 cleaned["phone"] = normalized_phone
         return cleaned
 
-    def address(self) -> dict[str, str]:
-        """The new address with Shopify's MailingAddress field names (after `is_valid()`)."""
+    def address(self) -> MailingAddress:
+        """The new address (after `is_valid()`): the fields are `MailingAddress`'s, but for the country
+        and the province, chosen by code; their names are written in English, as Shopify stores them."""
         data = self.cleaned_data
         country = data["country"]
         province_code = data.get("province_code", "")
-        return {
-            "first_name": data.get("first_name", "").strip(),
-            "last_name": data["last_name"].strip(),
-            "company": data.get("company", "").strip(),
-            "address1": data["address1"].strip(),
-            "address2": data.get("address2", "").strip(),
-            "city": data["city"].strip(),
-            "province": addresses.province_name(country, province_code, "en") if province_code else "",
-            "province_code": province_code,
-            "country": addresses.country_name_en(country),
-            "country_code": country,
-            "zip": data["zip"],
-            "phone": data.get("phone", ""),
-        }
+        return MailingAddress.from_dict(
+            {
+                **data,
+                "province": addresses.province_name(country, province_code, "en") if province_code else "",
+                "province_code": province_code,
+                "country": addresses.country_name_en(country),
+                "country_code": country,
+            }
+        ).tidied()
 
 
-def address_initial(address: dict | None) -> dict[str, str]:
-    """Form values from an order's stored shipping address (MailingAddress field names)."""
-    address = address or {}
-    country = (address.get("country_code") or "").upper()
-    province_code = address.get("province_code") or ""
-    initial = {
-        name: address.get(name) or "" for name in ADDRESS_FIELDS if name not in {"country", "province"}
-    }
-    initial["country"] = country
-    initial["province"] = f"{country}:{province_code}" if country and province_code else ""
-    return initial
+def address_initial(address: MailingAddress) -> dict[str, str]:
+    """Form values from an order's current shipping address."""
+    country = address.country_code.upper()
+    province = f"{country}:{address.province_code}" if country and address.province_code else ""
+    return {**address.as_dict(), "country": country, "province": province}

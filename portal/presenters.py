@@ -18,6 +18,7 @@ from cancellations import policy as eligibility
 from cancellations.models import Policy, Request
 from cancellations.services.policies import policy_get_or_create
 from portal import addresses, formatting
+from shopify_sync.addresses import PARTS, MailingAddress
 from shopify_sync.models import Order, Shop
 
 PAYMENT_BADGE_TONE = {
@@ -211,32 +212,23 @@ def time_left(deadline: datetime, now: datetime) -> str:
     return formatting.time_left(deadline - now)
 
 
-def _display(address: dict, name: str) -> str:
-    """One field of a stored address as the shopper reads it (country and province in their language)."""
-    country = (address.get("country_code") or "").upper()
-    if name == "country":
-        return addresses.country_name(country) if country else address.get("country") or ""
-    if name == "province":
+def _display(address: MailingAddress, part: str) -> str:
+    """One part of an address as the shopper reads it (country and province in their language)."""
+    country = address.country_code.upper()
+    if part == "country":
+        return addresses.country_name(country) if country else address.country.strip()
+    if part == "province":
         # The store's own spelling ("Seoul") unless the shopper reads another language than English.
-        code = address.get("province_code") or ""
-        stored = (address.get("province") or "").strip()
+        code = address.province_code
+        stored = address.province.strip()
         if code and (not stored or not (get_language() or "en").startswith("en")):
             return addresses.province_name(country, code)
         return stored
-    return (address.get(name) or "").strip()
+    return getattr(address, part).strip()
 
 
-def _comparable(address: dict, name: str) -> str:
-    if name == "phone":
-        return "".join(ch for ch in address.get(name) or "" if ch.isdigit())
-    if name == "country":
-        return (address.get("country_code") or "").upper()
-    if name == "province":
-        return address.get("province_code") or (address.get("province") or "").strip()
-    return (address.get(name) or "").strip()
-
-
-ADDRESS_FIELD_LABELS: dict[str, Promise] = {
+# One row per part of an address (`shopify_sync.addresses.PARTS`) on the review page.
+ADDRESS_PART_LABELS: dict[str, Promise] = {
     "first_name": _("First name"),
     "last_name": _("Last name"),
     "company": _("Company"),
@@ -250,37 +242,25 @@ ADDRESS_FIELD_LABELS: dict[str, Promise] = {
 }
 
 
-def keep_store_spelling(current: dict, new: dict) -> dict:
-    """The new address, with the store's own spelling of what did not change (province name, phone)."""
-    kept = dict(new)
-    if new.get("province_code") and new.get("province_code") == current.get("province_code"):
-        kept["province"] = current.get("province") or new.get("province", "")
-    if new.get("phone") and _comparable(new, "phone") == _comparable(current, "phone"):
-        kept["phone"] = current.get("phone") or new["phone"]
-    return kept
-
-
-def same_address(current: dict, new: dict) -> bool:
-    return all(_comparable(current, name) == _comparable(new, name) for name in ADDRESS_FIELD_LABELS)
-
-
-def address_comparison(current: dict, new: dict) -> list[dict]:
-    """Old versus new, field by field, for the review step."""
+def address_comparison(current: MailingAddress, new: MailingAddress) -> list[dict]:
+    """Old versus new, part by part, for the review step ("changed" as `MailingAddress.same_as` sees it)."""
+    changed = set(new.changed_parts(current))
     return [
         {
-            "label": label,
-            "old": _display(current, name),
-            "new": _display(new, name),
-            "changed": _comparable(current, name) != _comparable(new, name),
+            "label": ADDRESS_PART_LABELS[part],
+            "old": _display(current, part),
+            "new": _display(new, part),
+            "changed": part in changed,
         }
-        for name, label in ADDRESS_FIELD_LABELS.items()
+        for part in PARTS
     ]
 
 
-def address_lines(address: dict | None) -> list[str]:
-    """An address as lines on an envelope."""
+def address_lines(address: MailingAddress | dict | None) -> list[str]:
+    """An address as lines on an envelope (a stored address is a dict of `MailingAddress` fields)."""
     if not address:
         return []
+    address = MailingAddress.coerce(address)
     name = " ".join(
         part for part in (_display(address, "first_name"), _display(address, "last_name")) if part
     )

@@ -19,20 +19,19 @@ from cancellations.errors import RequestNotAllowed
 from cancellations.models import Request
 from cancellations.policy import address_verdict
 from cancellations.selectors import active_reasons, orders_for_shopper
-from cancellations.services.requests import request_submit
+from cancellations.services.requests import ADDRESS_UNCHANGED, request_submit
 from portal import health
 from portal.forms import WRONG_ADDRESS_REASON, AddressForm, CancelForm, address_initial
 from portal.models import ShopperProfile
 from portal.presenters import (
     PolicyCache,
     address_comparison,
-    keep_store_spelling,
     order_card,
     refund_text,
     request_summary,
-    same_address,
 )
 from shopify_sync.models import Order
+from shopify_sync.types import MailingAddress
 
 ORDERS_PER_PAGE = 10
 READ_METHODS = ("GET", "HEAD")
@@ -187,20 +186,20 @@ def order_address(request: HttpRequest, order: Order) -> HttpResponse:
         return render(
             request, "portal/order_address.html", context, status=409 if request.method == "POST" else 200
         )
-    current = order.shipping_address or {}
-    current_country = (current.get("country_code") or "").upper()
+    current = MailingAddress.from_dict(order.shipping_address)
+    current_country = current.country_code.upper()
     fixed_country = current_country if current_country and not policy.allow_country_change else None
     if request.method == "POST":
         form = AddressForm(request.POST, fixed_country=fixed_country)
     else:
         form = AddressForm(initial=address_initial(current), fixed_country=fixed_country)
     if request.method == "POST" and "edit" not in request.POST and form.is_valid():
-        new_address = keep_store_spelling(current, form.address())
-        verdict = address_verdict(policy=policy, order=order, address=new_address)
+        new_address = form.address().with_spelling_of(current)
+        verdict = address_verdict(policy=policy, order=order, address=new_address.as_dict())
         if not verdict.allowed:
             form.add_error(None, verdict.message)
-        elif same_address(current, new_address):
-            form.add_error(None, _("The new address is the same as the current one."))
+        elif new_address.same_as(current):
+            form.add_error(None, ADDRESS_UNCHANGED)  # `request_submit` refuses it too
         elif "confirm" not in request.POST:
             context.update(
                 form=form, review=address_comparison(current, new_address), new_address=new_address

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from django.contrib import admin, messages
@@ -74,7 +75,7 @@ class LineItemInline(admin.TabularInline):
     model = LineItem
     extra = 0
     can_delete = False
-    fields = [
+    readonly_fields = (
         "position",
         "title",
         "variant_title",
@@ -86,8 +87,8 @@ class LineItemInline(admin.TabularInline):
         "currency",
         "unit_price_presentment",
         "presentment_currency",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -197,7 +198,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
                 delivery_ids=list(queryset.values_list("pk", flat=True))
             )
             for delivery_id in delivery_ids:
-                transaction.on_commit(lambda delivery_id=delivery_id: webhook_delivery_enqueue(delivery_id))
+                transaction.on_commit(functools.partial(webhook_delivery_enqueue, delivery_id))
         self.message_user(
             request,
             ngettext("%d delivery queued.", "%d deliveries queued.", len(delivery_ids)) % len(delivery_ids),

@@ -359,24 +359,12 @@ class ShopifyClient:
         self, *, order_gid: str, address: MailingAddress
     ) -> MailingAddress | None:
         """Set an order's shipping address; returns the address as Shopify kept it."""
-        shipping = {
-            "firstName": address.first_name,
-            "lastName": address.last_name,
-            "company": address.company,
-            "address1": address.address1,
-            "address2": address.address2,
-            "city": address.city,
-            "provinceCode": address.province_code or None,
-            "countryCode": address.country_code,
-            "zip": address.zip,
-            "phone": address.phone,
-        }
-        variables = {"input": {"id": order_gid, "shippingAddress": shipping}}
+        variables = {"input": {"id": order_gid, "shippingAddress": address.as_mailing_address_input()}}
         payload = self.execute("order_update", "OrderUpdateShippingAddress", variables, mutation=True)[
             "orderUpdate"
         ]
         _raise_user_errors("orderUpdate", payload.get("userErrors"))
-        return graphql_results.mailing_address((payload.get("order") or {}).get("shippingAddress"))
+        return MailingAddress.from_graphql((payload.get("order") or {}).get("shippingAddress"))
 
     def bulk_orders_start(self) -> BulkOperation:
         variables = {"query": document("bulk_orders")}

@@ -40,25 +40,6 @@ def risk_level(risk: dict | None) -> str:
     return max(ranked, key=RISK_ORDER.index) if ranked else ""
 
 
-def mailing_address(value: dict | None) -> MailingAddress | None:
-    if not value:
-        return None
-    return MailingAddress(
-        first_name=value.get("firstName") or "",
-        last_name=value.get("lastName") or "",
-        company=value.get("company") or "",
-        address1=value.get("address1") or "",
-        address2=value.get("address2") or "",
-        city=value.get("city") or "",
-        province=value.get("province") or "",
-        province_code=value.get("provinceCode") or "",
-        country=value.get("country") or "",
-        country_code=value.get("countryCodeV2") or "",
-        zip=value.get("zip") or "",
-        phone=value.get("phone") or "",
-    )
-
-
 def customer(value: dict | None) -> CustomerData | None:
     if not value:
         return None
@@ -116,7 +97,7 @@ def order(node: dict, line_items: list[dict] | None = None) -> OrderData:
         total_refunded=money((node.get("totalRefundedSet") or {}).get("shopMoney"), shop_currency),
         tags=tuple(node.get("tags") or ()),
         risk_level=risk_level(node["risk"]) if "risk" in node else None,
-        shipping_address=mailing_address(node.get("shippingAddress")),
+        shipping_address=MailingAddress.from_graphql(node.get("shippingAddress")),
         customer=customer(node.get("customer")),
         line_items=tuple(line_item(li, shop_currency, presentment_currency) for li in line_items),
         note=node.get("note") or "",

@@ -7,11 +7,19 @@ GraphQL enum names in lower case, whatever the source (see `shopify_sync.types`)
 
 from __future__ import annotations
 
+from typing import Final, TypedDict
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 14, "decimal_places": 4}
+
+class MoneyFieldOptions(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: Final[MoneyFieldOptions] = {"max_digits": 14, "decimal_places": 4}
 
 
 class Shop(models.Model):
@@ -64,10 +72,6 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.email or self.shopify_gid
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
 
 
 class Order(models.Model):
@@ -141,9 +145,6 @@ class Order(models.Model):
     )
     last_payload = models.JSONField(default=dict, blank=True)
     synced_at = models.DateTimeField(help_text=_("When the portal last wrote this row from Shopify."))
-    # Set by an `orders/edited` webhook (its payload is an edit, not an order); cleared by the next
-    # write of an order payload at least as new. Incremental sync heals it in any case.
-    refresh_requested_at = models.DateTimeField(null=True, blank=True)
     # `orders/delete` keeps the row (other apps may point at it) and hides it from shoppers.
     deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -167,30 +168,6 @@ class Order(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_fulfilled_at_all(self) -> bool:
-        """Whether any item has left (or is leaving) the warehouse."""
-        return self.fulfillment_status in {
-            self.FulfillmentStatus.FULFILLED,
-            self.FulfillmentStatus.PARTIALLY_FULFILLED,
-            self.FulfillmentStatus.IN_PROGRESS,
-        }
-
-    @property
-    def is_refunded_at_all(self) -> bool:
-        return self.total_refunded > 0 or self.financial_status in {
-            self.FinancialStatus.PARTIALLY_REFUNDED,
-            self.FinancialStatus.REFUNDED,
-        }
-
-    @property
-    def needs_refresh(self) -> bool:
-        return self.refresh_requested_at is not None
 
 
 class LineItem(models.Model):

@@ -11,30 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+# The shipping address has its own module (its shapes, what "the same address" means); here for readers
+# of the other types.
+from shopify_sync.addresses import MailingAddress
+
+__all__ = ["CustomerData", "LineItemData", "MailingAddress", "Money", "OrderData", "ShopData"]
+
 
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal
     currency: str
-
-
-@dataclass(frozen=True, slots=True)
-class MailingAddress:
-    first_name: str = ""
-    last_name: str = ""
-    company: str = ""
-    address1: str = ""
-    address2: str = ""
-    city: str = ""
-    province: str = ""
-    province_code: str = ""
-    country: str = ""
-    country_code: str = ""
-    zip: str = ""
-    phone: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -46,12 +46,12 @@ class Managed:
         self.env = env
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
-        self._log = None
+        self._log: TextIO | None = None
 
     def start(self) -> Managed:
-        self._log = self.log_path.open("a")
-        self._log.write(f"--- {time.strftime('%H:%M:%S')} start: {' '.join(self.command)}\n")
-        self._log.flush()
+        self._log = log = self.log_path.open("a")
+        log.write(f"--- {time.strftime('%H:%M:%S')} start: {' '.join(self.command)}\n")
+        log.flush()
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -96,8 +97,8 @@ def _refund_total(order: dict) -> Decimal:
 
 def reconcile(
     *,
-    requests: list[dict],
-    mirror: dict[str, dict],
+    requests: Sequence[Mapping[str, Any]],
+    mirror: Mapping[str, Mapping[str, Any]],
     store_orders: dict[str, dict],
     calls: list[dict],
 ) -> Verdict:
@@ -157,22 +158,22 @@ def reconcile(
     # mismatched: each request's effect in the store
     for request in requests:
         gid = request["order__shopify_gid"]
-        store = store_orders.get(gid)
+        in_store = store_orders.get(gid)
         name = f"request #{request['id']} ({request['kind']} {request['refund'] or ''}, {request['state']})"
-        if store is None:
+        if in_store is None:
             verdict.mismatched.append(f"{name}: order {gid} is not in the store")
             continue
-        problem = _effect_problem(request, store, applied[gid])
+        problem = _effect_problem(request, in_store, applied[gid])
         if problem:
-            verdict.mismatched.append(f"{name} on {store.get('name')}: {problem}")
+            verdict.mismatched.append(f"{name} on {in_store.get('name')}: {problem}")
     return verdict
 
 
-def _marked(text: str | None, request: dict) -> bool:
+def _marked(text: str | None, request: Mapping[str, Any]) -> bool:
     return any(int(found) == request["id"] for found in REQUEST_MARK.findall(text or ""))
 
 
-def _effect_problem(request: dict, store: dict, applied: list[dict]) -> str | None:
+def _effect_problem(request: Mapping[str, Any], store: dict, applied: list[dict]) -> str | None:
     state, kind = request["state"], request["kind"]
     cancelled = store.get("cancelled_at") is not None
     if kind == "address_change":

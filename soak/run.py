@@ -16,12 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from soak.plan import Plan, PlannedRequest, make_plan
 from soak.processes import ROOT, Cluster, Managed, Redis, free_port, http_ok, start_devstore, wait_until
+
+if TYPE_CHECKING:
+    from devstore.testing import Devstore
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_soak"
 SHOP_DOMAIN = "soak.myshopify.com"
@@ -91,11 +94,9 @@ def parse(argv: list[str] | None) -> Options:
 def fresh_database(url: str, log_dir: Path) -> tuple[str, str]:
     """Drop and create the soak's PostgreSQL database; (DATABASE_URL, a note). SQLite when PostgreSQL is
     not there, and the note says so."""
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a runtime dependency
-        psycopg = None
-    if psycopg is not None and url.startswith(("postgres://", "postgresql://")):
+    import psycopg
+
+    if url.startswith(("postgres://", "postgresql://")):
         base, _, name = url.rpartition("/")
         try:
             with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
@@ -147,7 +148,7 @@ class Soak:
         self.env: dict[str, str] = {}
         self.cluster = Cluster(self.log_dir, self.env)
         self.redis: Redis | None = None
-        self.store = None  # devstore.testing.Devstore used as an HTTP client
+        self._store: Devstore | None = None  # used as an HTTP client
         self.workers: list[Managed] = []
         self.notes: list[str] = []
         self.stats: dict[str, Any] = {"refused": {}, "fulfilled": 0, "fulfil_refused": 0, "moderated": 0}
@@ -155,6 +156,12 @@ class Soak:
         self.killed: set[str] = set()
         self.crashes: list[str] = []
         self.supervisor_stop = threading.Event()
+
+    @property
+    def store(self) -> Devstore:
+        if self._store is None:
+            raise RuntimeError("the devstore is not started yet (start_infrastructure)")
+        return self._store
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -192,8 +199,8 @@ class Soak:
         )  # fmt: skip
         from devstore.testing import Devstore
 
-        self.store = Devstore(token=TOKEN)
-        self.store.base_url = store_url
+        self._store = Devstore(token=TOKEN)
+        self._store.base_url = store_url
         self.env.update(
             {
                 k: v
@@ -279,7 +286,7 @@ class Soak:
         from portal.celery import app
 
         wait_until(
-            lambda: len(app.control.ping(timeout=1.0)) >= self.options.workers,
+            lambda: len(app.control.ping(timeout=1.0) or []) >= self.options.workers,
             timeout=90,
             what="the workers to answer",
         )
@@ -478,7 +485,9 @@ class Soak:
 
         def one(planned: PlannedRequest) -> None:
             close_old_connections()
-            order = Order.objects.select_related("shop").get(pk=order_pk[planned.order.legacy_id])
+            legacy_id = planned.order.legacy_id
+            assert legacy_id is not None  # seed() created every planned order in the store
+            order = Order.objects.select_related("shop").get(pk=order_pk[legacy_id])
             try:
                 request = request_submit(
                     order=order,
@@ -495,9 +504,7 @@ class Soak:
                 return
             with lock:
                 if planned.fulfil:
-                    heapq.heappush(
-                        fulfil_due, (time.monotonic() + rng.uniform(0, 1.0), planned.order.legacy_id)
-                    )
+                    heapq.heappush(fulfil_due, (time.monotonic() + rng.uniform(0, 1.0), legacy_id))
                 if planned.moderated:
                     heapq.heappush(
                         moderation, (time.monotonic() + rng.uniform(0.5, 2.0), request.pk, planned.decision)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from cancellations.models import Request, RequestEvent
+from cancellations.models import REDACTED, Request, RequestEvent, ShopifyMutation
 from shopify_sync.models import Shop
 
 
@@ -19,8 +19,10 @@ def _shopper_requests(*, shop: Shop, email: str, order_ids: list[int]) -> QueryS
 
 
 def requests_redact_shopper(*, shop: Shop, email: str, order_ids: list[int]) -> int:
-    """Blank the shopper's personal data on their requests: e-mail, free text, addresses, and the audit
-    details that copied them. States, dates, decisions and amounts stay (the store's records)."""
+    """Blank the shopper's personal data on their requests: e-mail, free text, addresses, the audit
+    details and the Shopify calls that copied them (a settled request's calls; an open one still needs
+    its calls, and Shopify holds what they send anyway). States, dates, decisions and amounts stay (the
+    store's records)."""
     with transaction.atomic():
         requests = _shopper_requests(shop=shop, email=email, order_ids=order_ids)
         ids = list(requests.values_list("pk", flat=True))
@@ -29,6 +31,9 @@ def requests_redact_shopper(*, shop: Shop, email: str, order_ids: list[int]) -> 
         )
         Request.objects.filter(pk__in=ids, requested_address__isnull=False).update(requested_address={})
         RequestEvent.objects.filter(request_id__in=ids).update(detail={"redacted": True})
+        ShopifyMutation.objects.filter(request_id__in=ids).exclude(
+            request__state__in=Request.OPEN_STATES
+        ).update(variables={REDACTED: True}, answer={})
     return len(ids)
 
 

@@ -1,23 +1,22 @@
-"""Pushing an approved request to Shopify exactly once, whatever fails in between.
+"""Pushing an approved request to Shopify exactly once, whatever fails in between: the outbox loop.
 
-The algorithm, one attempt (`request_push`), run by a Celery task and re-run until it says it is done:
+A request's plan is its `ShopifyMutation` rows, written with the approval. One attempt (`request_push`),
+run by a Celery task and re-run until it says it is done:
 
 1. Claim: under a row lock, an approved request (or a pushing one whose lease is free or expired) becomes
    pushing with a fresh lease token. Nobody else acts on it while the lease holds; every later write
    checks the token (a worker that outlived its lease writes nothing).
-2. Read the truth: the order is re-read from Shopify and written to the mirror.
-3. Decide from what Shopify shows, never from what we believe:
-   - cancelled: ours if we ever recorded the intent to cancel (an earlier attempt's call landed), else
-     the store cancelled it: failed, and the shopper is told;
-   - shipped: failed, and the shopper is told to ask for a return;
-   - a call of ours is unanswered (worker killed, timeout, 5xx) and younger than the settle time: wait
-     and read again; Shopify's cancel is asynchronous, so "not cancelled yet" is not "never sent";
-   - our call was answered with a job that is still running: wait and read again.
-4. Call: first record the intent and the call's start (committed, fenced by the lease), then send; record
-   the answer. Shopify saying "already cancelled" after an earlier call of ours means that call landed.
-5. Confirm: completed only once Shopify shows it (`cancelledAt` set; the address equal to the request).
-   A partial refund follows a confirmed cancel: looked up by note before it is sent, and sent with an
-   idempotency key derived from the request, so Shopify refunds once even if it is sent twice.
+2. For each row not yet confirmed, in order, with its operation's unit (`cancellations.mutations`):
+   - read the truth from Shopify (the order, written to the mirror; or its payments);
+   - decide from what Shopify shows, never from what we believe: the effect is there (confirm without
+     calling), or the call must not be made (the order shipped, or the store cancelled it: the request
+     fails and the shopper is told), or it is still to be made;
+   - a call of ours whose answer was lost (worker killed, timeout, 5xx) and is younger than the unit's
+     settle time: wait and read again (Shopify's cancel is asynchronous, so "not cancelled yet" is not
+     "never sent"); an answered job still running: wait and read again;
+   - send: first record the intent (committed, fenced by the lease), then call, then record the answer;
+     confirm once Shopify shows the effect.
+3. When every row is confirmed the request completes; when one fails, the request fails with it.
 
 Transient failures (5xx, timeouts, throttling) end an attempt with a backoff (bounded, then failed);
 Shopify's user errors fail at once with Shopify's message. The sweeper re-queues requests whose worker
@@ -40,11 +39,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cancellations import conf
-from cancellations.models import RefundMethod, Request, RequestEvent
-from cancellations.policy import push_blocker
+from cancellations.models import REDACTED, Request, RequestEvent, ShopifyMutation
+from cancellations.mutations import Answer, MutationUnit, Verdict, unit_for
 from cancellations.queue import enqueue_notification, enqueue_push
 from cancellations.services.transitions import Actor, LeaseLost, event_record, request_move
-from shopify_sync.client import CancelJob, ShopifyClient
+from shopify_sync.client import ShopifyClient
 from shopify_sync.errors import (
     ShopifyAuthError,
     ShopifyError,
@@ -52,8 +51,6 @@ from shopify_sync.errors import (
     ShopifyTransientError,
     ShopifyUserError,
 )
-from shopify_sync.services.mirror import orders_upsert
-from shopify_sync.types import MailingAddress, OrderData
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +58,7 @@ PUSH = Actor.system("push")
 
 # Test seams: called with the request id at the named point of an attempt. A test uses them to make a
 # race happen deterministically (fulfil the order between our read and our call, kill the worker right
-# after Shopify answered). Empty in production.
+# after Shopify answered a call). Empty in production.
 HOOKS: dict[str, list[Callable[[int], None]]] = {"after_read": [], "after_call": []}
 
 
@@ -88,6 +85,7 @@ class _Lease:
     token: uuid.UUID
     client: ShopifyClient
     now: Callable[[], datetime]
+    current: ShopifyMutation | None = None  # the row this attempt is working on
 
 
 # -- the lease -----------------------------------------------------------------------------------------
@@ -132,7 +130,10 @@ def _fenced(lease: _Lease, **fields: Any) -> None:
 
 
 def _note(lease: _Lease, step: str, **detail: Any) -> None:
-    """An audit line for a push step (no state change), written with the step's own fields."""
+    """An audit line for a push step (no state change)."""
+    mutation = lease.current
+    if mutation is not None:
+        detail = {"operation": mutation.operation, "mutation": mutation.pk, **detail}
     event_record(
         lease.request,
         from_state=Request.State.PUSHING,
@@ -143,10 +144,23 @@ def _note(lease: _Lease, step: str, **detail: Any) -> None:
     )
 
 
-def _step(lease: _Lease, step: str, detail: dict[str, Any] | None = None, **fields: Any) -> None:
+def _row(
+    lease: _Lease,
+    mutation: ShopifyMutation,
+    step: str | None,
+    detail: dict[str, Any] | None = None,
+    *,
+    request_fields: dict[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """Write the row's `fields` (and the request's), fenced by the lease, with an audit line for `step`."""
     with transaction.atomic():
-        _fenced(lease, **fields)
-        _note(lease, step, **(detail or {}))
+        _fenced(lease, **(request_fields or {}))
+        ShopifyMutation.objects.filter(pk=mutation.pk).update(updated_at=lease.now(), **fields)
+        for name, value in fields.items():
+            setattr(mutation, name, value)
+        if step is not None:
+            _note(lease, step, **(detail or {}))
 
 
 def _release(lease: _Lease, *, due_in: float | None) -> None:
@@ -159,14 +173,15 @@ def _release(lease: _Lease, *, due_in: float | None) -> None:
 # -- outcomes ------------------------------------------------------------------------------------------
 
 
-def _complete(lease: _Lease, **detail: Any) -> PushOutcome:
+def _complete(lease: _Lease) -> PushOutcome:
     now = lease.now()
+    results = dict(lease.request.mutations.order_by("position").values_list("operation", "result_id"))
     request_move(
         lease.request.pk,
         to=Request.State.COMPLETED,
         actor=PUSH,
         now=now,
-        detail=detail,
+        detail={"results": results},
         lease_token=lease.token,
         completed_at=now,
         last_error="",
@@ -175,16 +190,25 @@ def _complete(lease: _Lease, **detail: Any) -> PushOutcome:
 
 
 def _fail(lease: _Lease, failure: str, error: str = "", **detail: Any) -> PushOutcome:
-    request_move(
-        lease.request.pk,
-        to=Request.State.FAILED,
-        actor=PUSH,
-        now=lease.now(),
-        detail={"failure": failure, "error": error, **detail},
-        lease_token=lease.token,
-        failure_code=failure,
-        last_error=error,
-    )
+    """The request fails, and with it the row this attempt was on (a merchant sees both and may retry)."""
+    now = lease.now()
+    mutation = lease.current
+    with transaction.atomic():
+        if mutation is not None:
+            ShopifyMutation.objects.filter(pk=mutation.pk).update(
+                state=ShopifyMutation.State.FAILED, error=error or failure, updated_at=now
+            )
+            detail = {"operation": mutation.operation, "mutation": mutation.pk, **detail}
+        request_move(
+            lease.request.pk,
+            to=Request.State.FAILED,
+            actor=PUSH,
+            now=now,
+            detail={"failure": failure, "error": error, **detail},
+            lease_token=lease.token,
+            failure_code=failure,
+            last_error=error,
+        )
     return PushOutcome(Request.State.FAILED, detail=failure)
 
 
@@ -199,13 +223,15 @@ def _transient(lease: _Lease, exc: ShopifyTransientError) -> PushOutcome:
     if errors >= conf.push_max_transient_errors():
         return _fail(lease, Request.Failure.SHOPIFY_UNAVAILABLE, message, transient_errors=errors)
     delay = min(300.0, conf.push_retry_base_seconds() * 2 ** (errors - 1)) * random.uniform(0.5, 1.0)
-    _step(
-        lease,
-        "transient_error",
-        {"error": message, "may_have_applied": exc.may_have_applied, "retry_in": round(delay, 2)},
-        transient_errors=errors,
-        last_error=message,
-    )
+    with transaction.atomic():
+        _fenced(lease, transient_errors=errors, last_error=message)
+        _note(
+            lease,
+            "transient_error",
+            error=message,
+            may_have_applied=exc.may_have_applied,
+            retry_in=round(delay, 2),
+        )
     return _wait(lease, delay, "transient")
 
 
@@ -234,10 +260,8 @@ def request_push(
                     Request.Failure.SHOPIFY_UNAVAILABLE,
                     f"gave up after {request.attempts - 1} attempts",
                 )
-            elif request.kind == Request.Kind.CANCEL:
-                outcome = _push_cancel(lease)
             else:
-                outcome = _push_address(lease)
+                outcome = _push_plan(lease)
         except ShopifyTransientError as exc:
             outcome = _transient(lease, exc)
         except ShopifyUserError as exc:
@@ -261,290 +285,163 @@ def _user_error_message(exc: ShopifyUserError) -> str:
     return "; ".join(str(e) for e in exc.errors) or str(exc)
 
 
-def _read(lease: _Lease) -> OrderData | None:
-    """The order as Shopify shows it now, written to the mirror so the portal shows the truth too."""
-    order = lease.client.order(lease.request.order.shopify_gid)
-    if order is not None:
-        orders_upsert(shop=lease.request.order.shop, orders=[order])
-    return order
-
-
 def _since(moment: datetime | None, now: datetime) -> float:
     return (now - moment).total_seconds() if moment else float("inf")
 
 
-# -- cancel ----------------------------------------------------------------------------------------------
+def _push_plan(lease: _Lease) -> PushOutcome:
+    """Advance the plan row by row; a row that is not confirmed by the end of its step stops the attempt."""
+    rows = lease.request.mutations.exclude(state=ShopifyMutation.State.CONFIRMED).order_by("position")
+    for mutation in rows:
+        lease.current = mutation
+        outcome = _advance(lease, mutation, unit_for(mutation.operation))
+        if outcome is not None:
+            return outcome
+    lease.current = None
+    return _complete(lease)
 
 
-def staff_note(request: Request) -> str:
-    """The note Shopify keeps with the cancel (at most 255 characters)."""
-    reason = request.reason_code or "-"
-    text = " ".join(request.reason_text.split())
-    note = f"Self-service request #{request.pk} by {request.shopper_email or 'the shopper'}: {reason}"
-    if text:
-        note += f" — {text}"
-    return note if len(note) <= 255 else note[:254] + "…"
+def _advance(lease: _Lease, mutation: ShopifyMutation, unit: MutationUnit[Any]) -> PushOutcome | None:
+    """Confirm, await or send one row; None once it is confirmed (the next row may go)."""
+    if mutation.variables.get(REDACTED):
+        return _fail(
+            lease, Request.Failure.SHOPIFY_REFUSED, "the shopper's data was erased (customers/redact)"
+        )
+    truth = unit.read(lease.client, lease.request)
+    if truth is None:
+        return _fail(lease, Request.Failure.ORDER_GONE)
+    _run_hooks("after_read", lease.request.pk)
+    sent_before = mutation.first_sent_at is not None
+    verdict = unit.check(mutation, truth, sent_before=sent_before)
+    if verdict.done:
+        _confirm(lease, mutation, verdict, how="read")
+        return None
+    if verdict.blocked:
+        return _fail(lease, verdict.failure, verdict.message, **verdict.detail)
 
-
-def refund_note(request: Request) -> str:
-    """Identifies our partial refund among the order's refunds."""
-    return f"Self-service request #{request.pk}: partial refund"
-
-
-def refund_idempotency_key(request: Request) -> str:
-    return f"portal-request-{request.pk}-refund"
-
-
-CANCEL_REFUND = {
-    RefundMethod.FULL: "original",
-    RefundMethod.STORE_CREDIT: "store_credit",
-    RefundMethod.NONE: None,
-    RefundMethod.PARTIAL: None,  # cancelled without a refund, then refundCreate for the amount
-    "": None,
-}
-
-
-def _push_cancel(lease: _Lease) -> PushOutcome:
-    request = lease.request
-    if request.shopify_confirmed_at is None:
-        order = _read(lease)
-        if order is None:
+    now = lease.now()
+    settle = unit.settle_seconds()
+    if mutation.answer_lost and _since(mutation.sent_at, now) < settle:
+        # Our last call may be under way in Shopify: give it time to show before sending another.
+        return _wait(
+            lease, max(settle - _since(mutation.sent_at, now), conf.push_verify_seconds()), "settling"
+        )
+    if unit.asynchronous and mutation.state == ShopifyMutation.State.ANSWERED and mutation.result_id:
+        if not lease.client.job_done(mutation.result_id):
+            if _since(mutation.sent_at, now) > conf.push_confirm_timeout_seconds():
+                return _fail(lease, Request.Failure.NOT_CONFIRMED, unit.not_confirmed_message(truth))
+            return _wait(lease, conf.push_verify_seconds(), "job running")
+        truth = unit.read(lease.client, lease.request)
+        if truth is None:
             return _fail(lease, Request.Failure.ORDER_GONE)
-        _run_hooks("after_read", request.pk)
-        outcome = _cancel_unless_done(lease, order)
-        if outcome is not None:
-            return outcome
-    if request.refund == RefundMethod.PARTIAL and not request.shopify_refund_id:
-        outcome = _refund_partially(lease)
-        if outcome is not None:
-            return outcome
-    return _complete(lease, refund_id=request.shopify_refund_id or None)
+        verdict = unit.check(mutation, truth, sent_before=True)
+        if verdict.done:
+            _confirm(lease, mutation, verdict, how="job")
+            return None
+        # The job finished without the effect: that call changed nothing, so a new one cannot apply twice.
+        _note(lease, "job_done_without_effect", job_id=mutation.result_id)
+    return _send(lease, mutation, unit, truth, sent_before=sent_before)
 
 
-def _confirm(lease: _Lease, order: OrderData, how: str) -> None:
-    _step(
+def _confirm(lease: _Lease, mutation: ShopifyMutation, verdict: Verdict, *, how: str) -> None:
+    _row(
         lease,
+        mutation,
         "confirmed",
-        {"how": how, "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None},
-        shopify_confirmed_at=lease.now(),
+        {"how": how, "result_id": verdict.result_id or mutation.result_id or None},
+        state=ShopifyMutation.State.CONFIRMED,
+        confirmed_at=lease.now(),
+        result_id=verdict.result_id or mutation.result_id,
+        error="",
     )
 
 
-def _cancel_unless_done(lease: _Lease, order: OrderData) -> PushOutcome | None:
-    """Send orderCancel unless Shopify shows it done (or must not be); None once the cancel is confirmed."""
-    request = lease.request
+def _send(
+    lease: _Lease, mutation: ShopifyMutation, unit: MutationUnit[Any], truth: Any, *, sent_before: bool
+) -> PushOutcome | None:
     now = lease.now()
-    if order.cancelled_at is not None:
-        if request.push_intent_at is not None:
-            _confirm(lease, order, "read")
-            return None
-        return _fail(
-            lease, Request.Failure.CANCELLED_IN_STORE, f"cancelled in Shopify ({order.cancel_reason})"
-        )
-    if push_blocker(order) == "shipped":
-        return _fail(lease, Request.Failure.SHIPPED, f"fulfillment status {order.fulfillment_status}")
-
-    if request.answer_lost and _since(request.shopify_call_started_at, now) < conf.push_settle_seconds():
-        # Our last call may be under way in Shopify: give it time to show before sending another.
-        wait = conf.push_settle_seconds() - _since(request.shopify_call_started_at, now)
-        return _wait(lease, max(wait, conf.push_verify_seconds()), "settling")
-    if request.shopify_job_id and not request.answer_lost:
-        if not lease.client.job_done(request.shopify_job_id):
-            if _since(request.shopify_call_started_at, now) > conf.push_confirm_timeout_seconds():
-                return _fail(lease, Request.Failure.NOT_CONFIRMED, "Shopify's cancel job did not finish")
-            return _wait(lease, conf.push_verify_seconds(), "job running")
-        order = _read(lease)
-        if order is not None and order.cancelled_at is not None:
-            _confirm(lease, order, "job")
-            return None
-        # The job finished and the order is not cancelled: that call did not cancel it. A new one cannot
-        # cancel twice (the order is not cancelled), so it may go out.
-        _note(lease, "job_done_without_cancel", job_id=request.shopify_job_id)
-
+    state_before = mutation.state
     # Record the intent, committed, before anything leaves this process.
-    earlier_call = request.push_intent_at is not None
-    _step(
+    _row(
         lease,
-        "order_cancel_sent",
-        {"refund": request.refund, "restock": request.restock, "notify_customer": request.notify_customer},
-        push_intent_at=request.push_intent_at or now,
-        shopify_call_started_at=now,
-        lease_expires_at=now + timedelta(seconds=conf.push_lease_seconds()),
+        mutation,
+        "sent",
+        {"attempt": mutation.attempt, "send": mutation.sends + 1},
+        request_fields={"lease_expires_at": now + timedelta(seconds=conf.push_lease_seconds())},
+        state=ShopifyMutation.State.SENT,
+        sends=mutation.sends + 1,
+        first_sent_at=mutation.first_sent_at or now,
+        sent_at=now,
     )
     try:
-        job = lease.client.order_cancel(
-            order_gid=request.order.shopify_gid,
-            refund=CANCEL_REFUND[request.refund],
-            restock=request.restock,
-            notify_customer=request.notify_customer,
-            staff_note=staff_note(request),
-            reason="CUSTOMER",
-        )
+        answer = unit.send(lease.client, mutation, truth)
     except ShopifyUserError as exc:
-        # Refused: this call changed nothing. Read why, so the shopper hears "it shipped", not "Shopify
-        # said no".
-        order = _read(lease)
-        if _already_cancelled(exc) and earlier_call and order is not None:
-            if order.cancelled_at is not None:
-                _fenced(lease, shopify_call_answered_at=lease.now())
-                _confirm(lease, order, "already cancelled after our earlier call")
-                return None
-            # Our earlier call's cancel is still under way. The answer stays "lost" on purpose: the next
-            # attempt waits the settle time again before anything is sent.
-            return _wait(lease, conf.push_settle_seconds(), "earlier cancel pending")
-        _fenced(lease, shopify_call_answered_at=lease.now())
-        if order is not None and order.cancelled_at is not None:
-            return _fail(lease, Request.Failure.CANCELLED_IN_STORE, _user_error_message(exc))
-        if order is not None and push_blocker(order) == "shipped":
-            return _fail(lease, Request.Failure.SHIPPED, _user_error_message(exc))
-        raise
+        return _refused(lease, mutation, unit, exc, sent_before=sent_before)
     except ShopifyTransientError as exc:
         if not exc.may_have_applied:
-            # The request never reached Shopify (refused connection, 429): nothing to settle.
-            _fenced(lease, shopify_call_answered_at=lease.now())
+            # The call never reached Shopify (refused connection, 429): nothing to settle.
+            _row(lease, mutation, None, state=state_before, answered_at=lease.now())
         raise
-    _run_hooks("after_call", request.pk)
-    _step(
+    _run_hooks("after_call", lease.request.pk)
+    _row(
         lease,
-        "order_cancel_answered",
-        {"job_id": job.job_id, "done": job.done},
-        shopify_call_answered_at=lease.now(),
-        shopify_job_id=job.job_id or "",
+        mutation,
+        "answered",
+        answer.detail,
+        state=ShopifyMutation.State.ANSWERED,
+        answered_at=lease.now(),
+        result_id=answer.result_id,
+        answer=answer.detail,
     )
-    return _await_cancel(lease, job)
+    return _await(lease, mutation, unit, answer)
 
 
-def _await_cancel(lease: _Lease, job: CancelJob) -> PushOutcome | None:
-    """Poll the job briefly, then read the order: confirmed, or a later attempt looks again."""
-    done = job.done
+def _await(
+    lease: _Lease, mutation: ShopifyMutation, unit: MutationUnit[Any], answer: Answer
+) -> PushOutcome | None:
+    """Poll a job briefly, then read: confirmed, or (asynchronous) a later attempt looks again."""
+    finished = answer.finished
     for _ in range(conf.job_poll_attempts()):
-        if done or not job.job_id:
+        if finished or not answer.result_id:
             break
         time.sleep(conf.job_poll_interval_seconds())
-        done = lease.client.job_done(job.job_id)
-    order = _read(lease)
-    if order is None:
+        finished = lease.client.job_done(answer.result_id)
+    truth = unit.read(lease.client, lease.request)
+    if truth is None:
         return _fail(lease, Request.Failure.ORDER_GONE)
-    if order.cancelled_at is not None:
-        _confirm(lease, order, "after call")
+    verdict = unit.check(mutation, truth, sent_before=True)
+    if verdict.done:
+        _confirm(lease, mutation, verdict, how="after call")
         return None
-    return _wait(lease, conf.push_verify_seconds(), "job running")
+    if unit.asynchronous:
+        return _wait(lease, conf.push_verify_seconds(), "job running")
+    return _fail(lease, Request.Failure.NOT_CONFIRMED, unit.not_confirmed_message(truth), **verdict.detail)
 
 
-def _already_cancelled(exc: ShopifyUserError) -> bool:
-    return any("already been cancel" in e.message.lower() for e in exc.errors)
-
-
-def _refund_partially(lease: _Lease) -> PushOutcome | None:
-    request = lease.request
-    payments = lease.client.order_transactions(request.order.shopify_gid)
-    if payments is None:
-        return _fail(lease, Request.Failure.ORDER_GONE)
-    note = refund_note(request)
-    mine = next((r for r in payments.refunds if note in r.note), None)
-    if mine is not None:
-        _step(lease, "refund_found", {"refund_id": mine.id}, shopify_refund_id=mine.id)
+def _refused(
+    lease: _Lease,
+    mutation: ShopifyMutation,
+    unit: MutationUnit[Any],
+    exc: ShopifyUserError,
+    *,
+    sent_before: bool,
+) -> PushOutcome | None:
+    """Shopify refused the call: it changed nothing. Read why, so the shopper hears "it shipped", not
+    "Shopify said no"; and an earlier call of ours may be why (already cancelled)."""
+    truth = unit.read(lease.client, lease.request)
+    verdict = unit.check(mutation, truth, sent_before=sent_before) if truth is not None else None
+    if verdict is not None and verdict.done and sent_before:
+        _row(lease, mutation, None, answered_at=lease.now())
+        _confirm(lease, mutation, verdict, how="refused after our earlier call")
         return None
-    captured = payments.captured()
-    if not captured:
-        return _fail(lease, Request.Failure.SHOPIFY_REFUSED, "no captured payment to refund")
-    _step(
-        lease,
-        "refund_create_sent",
-        {"amount": str(request.refund_amount), "parent": captured[0].id},
-        refund_intent_at=request.refund_intent_at or lease.now(),
-    )
-    refund = lease.client.refund_create(
-        order_gid=request.order.shopify_gid,
-        amount=request.refund_amount,
-        currency=payments.presentment_currency,
-        parent_transaction=captured[0],
-        note=note,
-        notify=request.notify_customer,
-        idempotency_key=refund_idempotency_key(request),
-    )
-    _step(lease, "refund_created", {"refund_id": refund.id}, shopify_refund_id=refund.id or "unknown")
-    return None
-
-
-# -- address change --------------------------------------------------------------------------------------
-
-COMPARED_ADDRESS_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "address1",
-    "address2",
-    "city",
-    "province_code",
-    "country_code",
-    "zip",
-)
-
-
-def _norm(name: str, value: str | None) -> str:
-    value = " ".join((value or "").split()).casefold()
-    return value.replace(" ", "") if name == "zip" else value
-
-
-def same_address(shown: MailingAddress | dict | None, wanted: dict[str, str]) -> bool:
-    """Whether Shopify's address is the one asked for, ignoring spacing and case (Shopify tidies both).
-    Phone numbers compare by their digits, as Shopify may reformat them."""
-    if shown is None:
-        return False
-    shown = shown.as_dict() if isinstance(shown, MailingAddress) else shown
-    if any(_norm(f, shown.get(f)) != _norm(f, wanted.get(f)) for f in COMPARED_ADDRESS_FIELDS):
-        return False
-    digits_shown = "".join(c for c in shown.get("phone") or "" if c.isdigit())
-    digits_wanted = "".join(c for c in wanted.get("phone") or "" if c.isdigit())
-    if digits_shown == digits_wanted:
-        return True
-    # "+1 555 625 1199" and "555-625-1199" are one number: Shopify may add the country code.
-    return bool(digits_shown and digits_wanted) and (
-        digits_shown.endswith(digits_wanted) or digits_wanted.endswith(digits_shown)
-    )
-
-
-def _push_address(lease: _Lease) -> PushOutcome:
-    request = lease.request
-    wanted = request.requested_address or {}
-    order = _read(lease)
-    if order is None:
-        return _fail(lease, Request.Failure.ORDER_GONE)
-    _run_hooks("after_read", request.pk)
-    if same_address(order.shipping_address, wanted):
-        return _complete(lease, how="read")
-    if order.cancelled_at is not None:
-        return _fail(lease, Request.Failure.CANCELLED_IN_STORE, "the order was cancelled")
-    if push_blocker(order) == "shipped":
-        return _fail(lease, Request.Failure.SHIPPED, f"fulfillment status {order.fulfillment_status}")
-    now = lease.now()
-    # Setting an address is idempotent: no settle wait is needed before sending it again.
-    _step(
-        lease,
-        "order_update_sent",
-        {"address": wanted},
-        push_intent_at=request.push_intent_at or now,
-        shopify_call_started_at=now,
-        lease_expires_at=now + timedelta(seconds=conf.push_lease_seconds()),
-    )
-    address = MailingAddress(**{name: wanted.get(name, "") for name in MailingAddress.__dataclass_fields__})
-    kept = lease.client.order_update_shipping_address(order_gid=request.order.shopify_gid, address=address)
-    _run_hooks("after_call", request.pk)
-    _step(
-        lease,
-        "order_update_answered",
-        {"kept": kept.as_dict() if kept else None},
-        shopify_call_answered_at=lease.now(),
-    )
-    order = _read(lease)
-    if order is not None and same_address(order.shipping_address, wanted):
-        _fenced(lease, shopify_confirmed_at=lease.now())
-        return _complete(lease, how="after call")
-    shown = order.shipping_address.as_dict() if order and order.shipping_address else None
-    return _fail(
-        lease, Request.Failure.NOT_CONFIRMED, "Shopify kept a different address", shown=shown, wanted=wanted
-    )
+    if verdict is not None and sent_before and unit.refusal_may_be_ours(exc):
+        # Our earlier call's effect is still under way. The answer stays "lost" on purpose: the next
+        # attempt waits the settle time again before anything is sent.
+        return _wait(lease, unit.settle_seconds(), "earlier call pending")
+    _row(lease, mutation, None, answered_at=lease.now(), answer={"user_errors": _user_error_message(exc)})
+    if verdict is not None and verdict.blocked:
+        return _fail(lease, verdict.failure, _user_error_message(exc))
+    raise exc
 
 
 # -- the sweeper -----------------------------------------------------------------------------------------

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone, translation
 
 from cancellations.errors import RequestNotAllowed
-from cancellations.models import Request
+from cancellations.models import Request, ShopifyMutation
 from cancellations.policy import message_for, push_blocker
 from cancellations.queue import enqueue_push_on_commit
+from cancellations.services.outbox import plan_reopen
 from cancellations.services.transitions import Actor, request_move
 
 ORDER_CHANGED = Actor.system("order changed in the store")
@@ -26,6 +28,11 @@ _FAILURE_FOR = {
     "order_gone": Request.Failure.ORDER_GONE,
 }
 _SHOPPER_MESSAGE_FOR = {"cancelled": "cancelled_in_store", "shipped": "shipped", "order_gone": "order_gone"}
+
+
+def _sent_a_call(request: Request) -> bool:
+    """A push of this request sent a call that Shopify may have applied (a retried request)."""
+    return request.mutations.filter(first_sent_at__isnull=False).exists()
 
 
 def _blocker(order) -> str | None:
@@ -64,7 +71,7 @@ def requests_react_to_orders(*, order_ids: Iterable[int], now: datetime | None =
             continue
         if blocker is None:
             continue
-        if request.state == Request.State.APPROVED and request.push_intent_at is not None:
+        if request.state == Request.State.APPROVED and _sent_a_call(request):
             enqueue_push_on_commit(request.pk)
             continue
         with translation.override(request.language):
@@ -106,24 +113,27 @@ def _resume_failed_pushes_shopify_finished(*, order_ids: list[int], now: datetim
         kind=Request.Kind.CANCEL,
         state=Request.State.FAILED,
         failure_code__in=_UNCERTAIN_FAILURES,
-        push_intent_at__isnull=False,
+        mutations__operation=ShopifyMutation.Operation.ORDER_CANCEL,
+        mutations__first_sent_at__isnull=False,
         order__cancelled_at__isnull=False,
-    )
+    ).distinct()
     for request_id in candidates.order_by("pk").values_list("pk", flat=True):
         try:
-            request_move(
-                request_id,
-                to=Request.State.APPROVED,
-                actor=ORDER_CHANGED,
-                now=now,
-                detail={"resumed": "the order shows cancelled after our call"},
-                notify=False,
-                expect=(Request.State.FAILED,),
-                attempts=0,
-                transient_errors=0,
-                failure_code="",
-                due_at=now,
-            )
+            with transaction.atomic():
+                request = request_move(
+                    request_id,
+                    to=Request.State.APPROVED,
+                    actor=ORDER_CHANGED,
+                    now=now,
+                    detail={"resumed": "the order shows cancelled after our call"},
+                    notify=False,
+                    expect=(Request.State.FAILED,),
+                    attempts=0,
+                    transient_errors=0,
+                    failure_code="",
+                    due_at=now,
+                )
+                plan_reopen(request=request, now=now)
         except RequestNotAllowed:
             continue  # retried already, or another request of the kind is open
         enqueue_push_on_commit(request_id)

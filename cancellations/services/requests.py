@@ -20,13 +20,15 @@ from cancellations.models import RefundMethod, Request
 from cancellations.policy import MESSAGES, address_verdict, order_verdict
 from cancellations.queue import enqueue_push_on_commit
 from cancellations.selectors import active_reasons, owning_email
+from cancellations.services.outbox import plan_reopen, request_plan
 from cancellations.services.policies import policy_get_or_create
 from cancellations.services.transitions import Actor, event_record, request_move
 from shopify_sync.models import Order
 from shopify_sync.types import MailingAddress
 
-ADDRESS_FIELDS = tuple(MailingAddress.__dataclass_fields__)
-REQUIRED_ADDRESS_FIELDS = ("address1", "city", "country_code")
+# Nothing to send: "the same" is `MailingAddress.same_as` (up to the tidying Shopify does). The address
+# form shows this message too, before its review step.
+ADDRESS_UNCHANGED = _("The new address is the same as the current one.")
 # A partial refund needs money that was captured.
 REFUNDABLE_FINANCIAL_STATUSES = frozenset(
     {
@@ -47,18 +49,14 @@ def _language(language: str | None) -> str:
 
 
 def _clean_address(address: dict[str, Any] | MailingAddress | None) -> dict[str, str]:
-    if isinstance(address, MailingAddress):
-        address = address.as_dict()
     if not address:
         raise RequestNotAllowed(_("Enter the new shipping address."), code="address_missing")
-    cleaned = {name: str(address.get(name) or "").strip() for name in ADDRESS_FIELDS}
-    cleaned["country_code"] = cleaned["country_code"].upper()
-    cleaned["province_code"] = cleaned["province_code"].upper()
-    if any(not cleaned[name] for name in REQUIRED_ADDRESS_FIELDS):
+    cleaned = MailingAddress.coerce(address).tidied()
+    if not (cleaned.address1 and cleaned.city and cleaned.country_code):
         raise RequestNotAllowed(
             _("The new address needs at least a street, a city and a country."), code="address_incomplete"
         )
-    return cleaned
+    return cleaned.as_dict()
 
 
 def request_submit(
@@ -115,6 +113,8 @@ def request_submit(
             verdict = address_verdict(policy=policy, order=order, address=requested_address)
             if not verdict:
                 raise RequestNotAllowed(verdict.message, code=verdict.code)
+            if MailingAddress.from_dict(requested_address).same_as(order.shipping_address):
+                raise RequestNotAllowed(ADDRESS_UNCHANGED, code="address_unchanged")
 
         request = Request(
             order=order,
@@ -184,27 +184,30 @@ def _approve(
     message: str,
     decided_by,
 ) -> Request:
-    request = request_move(
-        request.pk,
-        to=Request.State.APPROVED,
-        actor=actor,
-        now=now,
-        detail={
-            "refund": refund,
-            "refund_amount": str(refund_amount) if refund_amount is not None else None,
-            "restock": restock,
-            "notify_customer": notify_customer,
-        },
-        refund=refund,
-        refund_amount=refund_amount,
-        restock=restock,
-        notify_customer=notify_customer,
-        decision_message=message,
-        decided_by=decided_by,
-        decided_at=now,
-        due_at=now,
-        expect=(Request.State.SUBMITTED,),
-    )
+    # The plan is written in the approval's transaction: never an approved request without its calls.
+    with transaction.atomic():
+        request = request_move(
+            request.pk,
+            to=Request.State.APPROVED,
+            actor=actor,
+            now=now,
+            detail={
+                "refund": refund,
+                "refund_amount": str(refund_amount) if refund_amount is not None else None,
+                "restock": restock,
+                "notify_customer": notify_customer,
+            },
+            refund=refund,
+            refund_amount=refund_amount,
+            restock=restock,
+            notify_customer=notify_customer,
+            decision_message=message,
+            decided_by=decided_by,
+            decided_at=now,
+            due_at=now,
+            expect=(Request.State.SUBMITTED,),
+        )
+        request_plan(request=request)
     enqueue_push_on_commit(request.pk)
     return request
 
@@ -297,27 +300,30 @@ def request_reject(*, request: Request, moderator, message: str, now: datetime |
 
 
 def request_retry(*, request: Request, moderator, now: datetime | None = None) -> Request:
-    """A merchant sends a failed request again. What the push knows about earlier calls (the intent, the
-    Shopify job) is kept: the next push reads Shopify before deciding whether to call again."""
+    """A merchant sends a failed request again: its failed calls become a new attempt (`plan_reopen`).
+    What the push knows about earlier calls (sent, the Shopify job) is kept: the next push reads Shopify
+    before deciding whether to call again."""
     _require_merchant(moderator)
     now = now or timezone.now()
-    request = request_move(
-        request.pk,
-        to=Request.State.APPROVED,
-        actor=Actor.merchant(moderator),
-        now=now,
-        detail={
-            "retry": True,
-            "previous_failure": request.failure_code,
-            "previous_error": request.last_error,
-        },
-        notify=False,
-        expect=(Request.State.FAILED,),
-        attempts=0,
-        transient_errors=0,
-        failure_code="",
-        last_error="",
-        due_at=now,
-    )
+    with transaction.atomic():
+        request = request_move(
+            request.pk,
+            to=Request.State.APPROVED,
+            actor=Actor.merchant(moderator),
+            now=now,
+            detail={
+                "retry": True,
+                "previous_failure": request.failure_code,
+                "previous_error": request.last_error,
+            },
+            notify=False,
+            expect=(Request.State.FAILED,),
+            attempts=0,
+            transient_errors=0,
+            failure_code="",
+            last_error="",
+            due_at=now,
+        )
+        plan_reopen(request=request, now=now)
     enqueue_push_on_commit(request.pk)
     return request

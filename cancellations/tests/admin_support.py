@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from cancellations.models import Policy, Request
+from cancellations.models import Policy, Request, ShopifyMutation
 from cancellations.queue import enqueue_push
 from cancellations.services import request_approve, request_submit
 from cancellations.services.transitions import Actor, request_move
@@ -96,14 +96,17 @@ def failed_make(shop: Shop, moderator) -> Request:
     """A cancel request a merchant approved and whose push failed (Shopify refused it)."""
     (request,) = waiting_make(shop)
     request_approve(request=request, moderator=moderator)
+    error = "Cannot cancel an order that has already been canceled"
+    request.mutations.update(
+        state=ShopifyMutation.State.FAILED, error=error, result_id="gid://shopify/Job/42"
+    )
     return request_move(
         request.pk,
         to=Request.State.FAILED,
         actor=Actor.system("push"),
         now=timezone.now(),
         failure_code=Request.Failure.SHOPIFY_REFUSED,
-        last_error="Cannot cancel an order that has already been canceled",
-        shopify_job_id="gid://shopify/Job/42",
+        last_error=error,
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from cancellations.models import RefundMethod, Request
+from cancellations.models import RefundMethod, Request, ShopifyMutation
 from cancellations.services import policy_get_or_create
 from cancellations.tests.admin_support import NEW_ADDRESS, moderated, waiting_make
 from cancellations.tests.factories import MerchantFactory
@@ -91,7 +91,7 @@ def _history(shop: Shop, weeks: int = 8) -> None:
                 created_at=placed + timedelta(minutes=rng.randint(5, 60))
             )
     failed = OrderFactory(shop=shop, processed_at=now - timedelta(minutes=40), created_at_shopify=now)
-    Request.objects.create(
+    failed_request = Request.objects.create(
         order=failed,
         kind=Request.Kind.CANCEL,
         state=Request.State.FAILED,
@@ -100,7 +100,15 @@ def _history(shop: Shop, weeks: int = 8) -> None:
         refund=RefundMethod.FULL,
         failure_code=Request.Failure.SHOPIFY_REFUSED,
         last_error="Cannot cancel an order that has already been canceled",
-        shopify_job_id="gid://shopify/Job/1f2e3d",
+    )
+    ShopifyMutation.objects.create(
+        request=failed_request,
+        position=1,
+        operation=ShopifyMutation.Operation.ORDER_CANCEL,
+        state=ShopifyMutation.State.FAILED,
+        idempotency_key=f"demo-{failed_request.pk}",
+        result_id="gid://shopify/Job/1f2e3d",
+        error="Cannot cancel an order that has already been canceled",
     )
 
 

@@ -254,14 +254,30 @@ def test_the_request_page_shows_the_order_both_addresses_and_the_audit_trail(cli
     assert 'name="_save"' not in content  # nothing on a request is edited by hand
 
 
-def test_the_request_page_of_a_failed_push_shows_shopify_job_and_error(client, moderator, shop, queue):
+def test_the_request_page_of_a_failed_push_shows_its_plan_with_shopifys_answer(
+    client, moderator, shop, queue
+):
     request = failed_make(shop, moderator)
 
     content = client.get(reverse("admin:cancellations_request_change", args=[request.pk])).content.decode()
 
-    assert "gid://shopify/Job/42" in content
-    assert "Cannot cancel an order that has already been canceled" in content
+    plan = content[content.index('id="rq-plan"') :]
+    assert "<code>orderCancel</code>" in plan and "Failed" in plan
+    assert "gid://shopify/Job/42" in plan
+    assert "Cannot cancel an order that has already been canceled" in plan
     assert reverse("admin:cancellations_request_retry") in content
+    assert 'form="rq-retry-form"' in plan  # the failed call's own retry button
+
+
+def test_a_merchant_retries_a_failed_call_from_the_plan(client, moderator, shop, queue):
+    request = failed_make(shop, moderator)
+
+    client.post(reverse("admin:cancellations_request_retry"), {"ids": request.pk})
+
+    request.refresh_from_db()
+    [call] = request.mutations.all()
+    assert request.state == Request.State.APPROVED
+    assert (call.state, call.attempt, call.error) == ("planned", 2, "")
 
 
 def test_shopper_text_is_escaped_everywhere_in_the_console(client, moderator, shop, queue):

@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 )
 
 from cancellations.errors import RequestNotAllowed
-from cancellations.models import Request, RequestEvent
+from cancellations.models import Request, RequestEvent, ShopifyMutation
 from cancellations.services import (
     policy_get_or_create,
     request_approve,
@@ -163,7 +163,7 @@ class RequestLifecycle(RuleBasedStateMachine):
                 return
             fields = {"completed_at": timezone.now()} if outcome == "completed" else {"failure_code": failure}
             if called:  # a mutation went out during this push
-                fields["push_intent_at"] = timezone.now()
+                ShopifyMutation.objects.filter(request_id=request_id).update(first_sent_at=timezone.now())
             request_move(request_id, to=outcome, actor=Actor.system("push"), lease_token=token, **fields)
         except (LeaseLost, RequestNotAllowed):
             request.refresh_from_db()

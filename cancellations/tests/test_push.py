@@ -23,7 +23,7 @@ from cancellations.services import (
     request_submit,
     requests_sweep,
 )
-from cancellations.services.push import HOOKS, SKIPPED, refund_idempotency_key
+from cancellations.services.push import HOOKS, SKIPPED
 from cancellations.tests.conftest import fast_client, mutations
 from shopify_sync.models import Order
 
@@ -86,7 +86,9 @@ def test_a_cancel_with_a_full_refund_completes_once_shopify_shows_it(policy, sho
     request = push(request)
 
     assert request.state == Request.State.COMPLETED
-    assert request.shopify_job_id and request.shopify_confirmed_at and request.completed_at
+    [call] = request.mutations.all()
+    assert (call.operation, call.state, call.sends) == ("orderCancel", "confirmed", 1)
+    assert call.result_id.startswith("gid://shopify/Job/") and call.confirmed_at and request.completed_at
     [call] = mutations(shopify, "orderCancel", order, outcome=None)
     variables = call["variables"]
     assert variables["reason"] == "CUSTOMER" and variables["restock"] is True
@@ -116,14 +118,17 @@ def test_a_partial_refund_is_a_cancel_without_refund_then_one_refund(
 
     request = push(request)
 
-    assert request.state == Request.State.COMPLETED and request.shopify_refund_id
+    assert request.state == Request.State.COMPLETED
+    cancel_row, refund_row = request.mutations.all()
+    assert (cancel_row.operation, refund_row.operation) == ("orderCancel", "refundCreate")
+    assert refund_row.state == "confirmed" and refund_row.result_id.startswith("gid://shopify/Refund/")
     [cancel_call] = mutations(shopify, "orderCancel", order, outcome=None)
     assert cancel_call["variables"]["refundMethod"] is None
     assert cancel_call["variables"]["notifyCustomer"] is False
     [refund_call] = mutations(shopify, "refundCreate", order, outcome=None)
     [transaction] = refund_call["variables"]["input"]["transactions"]
     assert Decimal(transaction["amount"]) == Decimal("12.00") and transaction["kind"] == "REFUND"
-    assert refund_call["variables"]["idempotencyKey"] == refund_idempotency_key(request)
+    assert refund_call["variables"]["idempotencyKey"] == refund_row.idempotency_key
     in_store = shopify.order(order.legacy_id)
     assert in_store["cancelled_at"] and in_store["financial_status"] == "partially_refunded"
     assert sum(Decimal(r["transactions"][0]["amount"]) for r in in_store["refunds"]) == Decimal("12.00")
@@ -135,26 +140,86 @@ def test_a_partial_refund_already_made_is_found_not_made_again(
     order = store_order()
     request = cancel(order, shopper)
     request_approve(request=request, moderator=merchant, refund="partial", refund_amount="5.00")
-    # The refund lands, then the worker dies before recording it.
-    HOOKS_BEFORE = list(HOOKS["after_call"])
+    # The refund lands, then the worker dies before recording Shopify's answer.
+    crashed = []
 
     def crash_after_refund(request_id):
         if mutations(shopify, "refundCreate", order):
+            crashed.append(request_id)
             raise WorkerDied
 
     HOOKS["after_call"].append(crash_after_refund)
     try:
-        original = Request.objects.get(pk=request.pk)
-        first = push(original, limit=3)
+        with pytest.raises(WorkerDied):
+            push(request, limit=3)
     finally:
-        HOOKS["after_call"][:] = HOOKS_BEFORE
-    assert first.state in (Request.State.PUSHING, Request.State.COMPLETED)
+        HOOKS["after_call"].remove(crash_after_refund)
+    assert crashed == [request.pk]
+    refund_row = request.mutations.get(operation="refundCreate")
+    assert refund_row.state == "sent" and refund_row.answer_lost
 
     request = push(request)
 
     assert request.state == Request.State.COMPLETED
     assert len(mutations(shopify, "refundCreate", order, outcome=None)) == 1
     assert len(mutations(shopify, "orderCancel", order, outcome=None)) == 1
+    refund_row.refresh_from_db()
+    assert refund_row.state == "confirmed" and refund_row.sends == 1
+    assert request.events.filter(detail__operation="refundCreate", detail__how="read").exists()
+
+
+def test_a_refund_whose_answer_was_lost_is_sent_again_with_the_same_key(
+    moderated, shopper, merchant, shopify, store_order, hooks
+):
+    order = store_order()
+    request = cancel(order, shopper)
+    request_approve(request=request, moderator=merchant, refund="partial", refund_amount="7.50")
+
+    def fail_the_refund_call(request_id):
+        call = Request.objects.get(pk=request_id).mutations.exclude(state="confirmed").first()
+        if call is not None and call.operation == "refundCreate" and call.sends == 0:
+            shopify.fault("http_502", count=1)
+
+    hooks["after_read"].append(fail_the_refund_call)
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    calls = mutations(shopify, "refundCreate", order, outcome=None)
+    assert [c["outcome"] for c in calls] == ["fault:http_502", "ok"]
+    assert len({c["variables"]["idempotencyKey"] for c in calls}) == 1  # a resend of the same attempt
+    assert len(shopify.order(order.legacy_id)["refunds"]) == 1
+
+
+def test_a_failed_refund_retried_by_a_merchant_is_a_new_attempt_with_a_new_key(
+    moderated, shopper, merchant, shopify, store_order, hooks
+):
+    order = store_order()
+    request = cancel(order, shopper)
+    request_approve(request=request, moderator=merchant, refund="partial", refund_amount="3.00")
+
+    def shopify_down_at_the_refund(request_id):
+        call = Request.objects.get(pk=request_id).mutations.exclude(state="confirmed").first()
+        if call is not None and call.operation == "refundCreate" and call.attempt == 1 and call.sends == 0:
+            shopify.fault("http_500", count=500)
+
+    # The cancel goes through; from the refund call on, Shopify answers 500 until a merchant retries.
+    hooks["after_read"].append(shopify_down_at_the_refund)
+    request = push(request)
+    assert request.state == Request.State.FAILED and request.failure_code == "shopify_unavailable"
+    cancel_row, refund_row = request.mutations.all()
+    assert (cancel_row.state, refund_row.state, refund_row.attempt) == ("confirmed", "failed", 1)
+    first_key = refund_row.idempotency_key
+    shopify._request("DELETE", "/_devstore/faults")
+
+    request_retry(request=request, moderator=merchant)
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    refund_row.refresh_from_db()
+    assert refund_row.state == "confirmed" and refund_row.attempt == 2
+    [sent] = mutations(shopify, "refundCreate", order, outcome="ok")
+    assert sent["variables"]["idempotencyKey"] == refund_row.idempotency_key != first_key
 
 
 class WorkerDied(Exception):
@@ -292,7 +357,7 @@ def test_a_worker_that_died_right_after_the_call_is_finished_without_a_second_ca
     finally:
         HOOKS["after_call"].clear()
     request.refresh_from_db()
-    assert request.state == Request.State.PUSHING and request.answer_lost
+    assert request.state == Request.State.PUSHING and request.mutations.get().answer_lost
 
     request = push(request)
 

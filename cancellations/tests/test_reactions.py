@@ -92,7 +92,7 @@ def test_a_retried_request_whose_earlier_call_may_have_landed_is_left_to_the_pus
     order, change = synced
     request = submit(order, shopper)
     request_approve(request=request, moderator=merchant)
-    Request.objects.filter(pk=request.pk).update(push_intent_at=timezone.now())
+    request.mutations.update(first_sent_at=timezone.now())
 
     change(cancelled_at=timezone.now(), cancel_reason="customer", closed=True)
 
@@ -117,9 +117,8 @@ def test_a_cancel_that_failed_while_shopify_was_down_resumes_when_sync_shows_it_
 ):
     order, change = synced
     request = submit(order, shopper)  # auto-approved
-    Request.objects.filter(pk=request.pk).update(
-        state="failed", failure_code="shopify_unavailable", push_intent_at=timezone.now()
-    )
+    Request.objects.filter(pk=request.pk).update(state="failed", failure_code="shopify_unavailable")
+    request.mutations.update(state="failed", first_sent_at=timezone.now())
 
     with django_capture_on_commit_callbacks() as callbacks:
         change(cancelled_at=timezone.now(), cancel_reason="customer", closed=True)
@@ -128,3 +127,5 @@ def test_a_cancel_that_failed_while_shopify_was_down_resumes_when_sync_shows_it_
     assert request.state == Request.State.APPROVED and request.failure_code == ""
     assert len(callbacks) == 1  # its push, which will read Shopify and complete it without calling
     assert request.events.last().detail == {"resumed": "the order shows cancelled after our call"}
+    [call] = request.mutations.all()
+    assert (call.state, call.attempt) == ("planned", 2)  # the push confirms it by reading Shopify

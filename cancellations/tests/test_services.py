@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cancellations.errors import RequestNotAllowed
 from cancellations.models import RefundMethod, Request, RequestEvent
@@ -19,7 +19,7 @@ from cancellations.services import (
     request_submit,
 )
 from cancellations.services.transitions import Actor, request_move
-from cancellations.tests.factories import MerchantFactory, ShopperFactory
+from cancellations.tests.factories import ADDRESS, MerchantFactory, ShopperFactory
 
 NEW_ADDRESS = {
     "first_name": "Ada",
@@ -187,6 +187,29 @@ def test_an_address_in_another_country_is_refused_by_default(policy, shopper, ow
     assert refused.value.code == "country_change"
 
 
+def test_it_refuses_an_address_change_to_the_current_address(policy, shopper, owned_order):
+    order = owned_order()
+    # The order's own address as a shopper might type it again: other case and spacing, the postal code
+    # without its space.
+    same = {
+        **ADDRESS,
+        "first_name": "ADA",
+        "address1": " 1 main st ",
+        "province_code": "on",
+        "country_code": "ca",
+        "zip": "m5v2t6",
+    }
+
+    with pytest.raises(RequestNotAllowed) as refused:
+        submit(order, shopper, kind=Request.Kind.ADDRESS_CHANGE, reason_code="", address=same)
+
+    assert refused.value.code == "address_unchanged"
+    assert str(refused.value.message) == "The new address is the same as the current one."
+    with translation.override("ko"):
+        assert str(refused.value.message) == "새 주소가 현재 주소와 같습니다."
+    assert not Request.objects.filter(order=order).exists()
+
+
 def test_a_merchant_approves_after_the_window_with_a_partial_refund(
     moderated, shopper, merchant, owned_order
 ):
@@ -267,7 +290,8 @@ def test_a_decided_request_cannot_be_decided_again(moderated, shopper, merchant,
 def test_a_failed_request_is_retried_keeping_what_the_push_knew(policy, shopper, merchant, owned_order):
     request = submit(owned_order(), shopper)
     now = timezone.now()
-    Request.objects.filter(pk=request.pk).update(state="pushing", attempts=3, push_intent_at=now)
+    Request.objects.filter(pk=request.pk).update(state="pushing", attempts=3)
+    request.mutations.update(state="failed", first_sent_at=now, sent_at=now, sends=1, error="502")
     request_move(
         request.pk,
         to="failed",
@@ -280,7 +304,9 @@ def test_a_failed_request_is_retried_keeping_what_the_push_knew(policy, shopper,
 
     assert retried.state == Request.State.APPROVED
     assert (retried.attempts, retried.failure_code, retried.last_error) == (0, "", "")
-    assert retried.push_intent_at == now
+    [call] = retried.mutations.all()
+    assert (call.state, call.first_sent_at, call.sends, call.error) == ("planned", now, 1, "")
+    assert call.attempt == 2 and call.idempotency_key.endswith("-attempt-2")  # Shopify sees a new attempt
     assert states(retried)[-1] == ("failed", "approved", f"merchant:{merchant.username}")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devstore.testing import Devstore, start_devstore, wait_for  # noqa: F401 - re-exported to the tests
+from devstore.testing import Devstore, start_devstore
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 RECORDINGS = SHARED / "shopify" / "recordings"

@@ -63,7 +63,8 @@ def test_it_answers_shop(seeded: Devstore) -> None:
 
 
 def test_it_pages_forward_and_backward_over_500_orders(seeded: Devstore) -> None:
-    forward, after = [], None
+    forward: list[str] = []
+    after = None
     first_page = page(seeded, first=100)
     assert first_page["pageInfo"]["hasPreviousPage"] is False
     while True:
@@ -75,7 +76,8 @@ def test_it_pages_forward_and_backward_over_500_orders(seeded: Devstore) -> None
     assert len(forward) == 500 and len(set(forward)) == 500
     assert forward == sorted(forward, key=lambda g: int(g.rsplit("/", 1)[1]))
 
-    backward, before = [], None
+    backward: list[str] = []
+    before = None
     while True:
         got = page(seeded, last=100, before=before)
         backward = [e["node"]["id"] for e in got["edges"]] + backward

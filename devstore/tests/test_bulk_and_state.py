@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from devstore.testing import Devstore, start_devstore
+from devstore.testing import Devstore, start_devstore, wait_for
 
-from .conftest import SHARED, TOKEN, Receiver, recording, wait_for
+from .conftest import SHARED, TOKEN, Receiver, recording
 
 BULK = """mutation($query: String!) { bulkOperationRunQuery(query: $query) { bulkOperation { id status type
   errorCode createdAt completedAt objectCount rootObjectCount fileSize url partialDataUrl query }

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from devstore.testing import Devstore
+from devstore.testing import Devstore, wait_for
 
-from .conftest import recording, wait_for
+from .conftest import recording
 
 
 def swap(variables: dict, ids: dict[str, str]) -> dict:

@@ -8,9 +8,9 @@ import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, build_schema, parse
 
 from devstore.cost import CostCalculator
-from devstore.testing import start_devstore
+from devstore.testing import start_devstore, wait_for
 
-from .conftest import RECORDINGS, SHOPIFY_SCHEMA, TOKEN, recording, wait_for
+from .conftest import RECORDINGS, SHOPIFY_SCHEMA, TOKEN, recording
 
 
 def recorded_exchanges() -> list[tuple[str, str, dict, dict]]:

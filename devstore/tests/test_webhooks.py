@@ -8,9 +8,9 @@ import hmac
 import json
 import uuid
 
-from devstore.testing import Devstore
+from devstore.testing import Devstore, wait_for
 
-from .conftest import SECRET, Receiver, wait_for
+from .conftest import SECRET, Receiver
 
 ORDER = {
     "email": "hana@example.com",

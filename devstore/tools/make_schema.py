@@ -304,6 +304,8 @@ def generate(real_sdl: str) -> str:
 
     for tname, fields in WANTED.items():
         t = real.type_map[tname]
+        if not isinstance(t, (GraphQLObjectType, GraphQLInterfaceType)):
+            raise SystemExit(f"{tname} in WANTED is a {type(t).__name__}, not an object or interface type")
         lines = []
         for fname in fields:
             f = t.fields[fname]
@@ -322,16 +324,19 @@ def generate(real_sdl: str) -> str:
         out.append(head + " {\n" + "\n".join(lines) + "\n}")
 
     for name in needed_inputs:
-        t = real.type_map[name]
+        input_type = real.type_map[name]
+        assert isinstance(input_type, GraphQLInputObjectType)  # only input objects are noted here
         lines = []
-        for fname, f in t.fields.items():
-            s = f"  {fname}: {f.type}"
-            if f.ast_node is not None and f.ast_node.default_value is not None:
-                s += f" = {print_ast(f.ast_node.default_value)}"
+        for fname, input_field in input_type.fields.items():
+            s = f"  {fname}: {input_field.type}"
+            if input_field.ast_node is not None and input_field.ast_node.default_value is not None:
+                s += f" = {print_ast(input_field.ast_node.default_value)}"
             lines.append(s)
         out.append(f"input {name} {{\n" + "\n".join(lines) + "\n}")
     for name in sorted(needed_enums):
-        out.append(f"enum {name} {{\n" + "\n".join(f"  {v}" for v in real.type_map[name].values) + "\n}")
+        enum = real.type_map[name]
+        assert isinstance(enum, GraphQLEnumType)  # only enums are noted here
+        out.append(f"enum {name} {{\n" + "\n".join(f"  {v}" for v in enum.values) + "\n}")
     for name in sorted(needed_scalars):
         out.append(f"scalar {name}")
     header = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cancellations.services.policies import policy_get_or_create
+from shopify_sync.models import Order, Shop
 from shopify_sync.tests.factories import CustomerFactory, LineItemFactory, OrderFactory, ShopFactory
 
 SHOP_DOMAIN = "portal-test.myshopify.com"
@@ -65,9 +67,9 @@ def stranger(db):
     return make_shopper("mallory@example.com")
 
 
-def make_order(shop, email: str, *, minutes_ago: float = 10, items: int = 2, **fields):
+def make_order(shop: Shop, email: str, *, minutes_ago: float = 10, items: int = 2, **fields: Any) -> Order:
     customer = CustomerFactory(shop=shop, email=email)
-    defaults = {
+    defaults: dict[str, Any] = {
         "processed_at": timezone.now() - timedelta(minutes=minutes_ago),
         "currency": "KRW",
         "presentment_currency": "KRW",

@@ -13,8 +13,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _code_from_outbox() -> str:
-    body = mail.outbox[-1].body
-    return re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4}|[A-Z0-9]{6})\s*$", body, re.MULTILINE).group(1)
+    body = str(mail.outbox[-1].body)
+    code = re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4}|[A-Z0-9]{6})\s*$", body, re.MULTILINE)
+    assert code, body
+    return code.group(1)
 
 
 def test_a_shopper_signs_in_with_a_code_sent_by_email(client, shopper, order):

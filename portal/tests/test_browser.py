@@ -104,10 +104,10 @@ def _sign_in(page, base_url: str) -> None:
     page.fill("input[name=email]", SHOPPER)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/accounts/login/code/confirm/.*"))
-    code = re.search(
-        r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4}|[A-Z0-9]{6})\s*$", mail.outbox[-1].body, re.MULTILINE
-    ).group(1)
-    page.fill("input[name=code]", code)
+    body = str(mail.outbox[-1].body)
+    code = re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4}|[A-Z0-9]{6})\s*$", body, re.MULTILINE)
+    assert code, body
+    page.fill("input[name=code]", code.group(1))
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/orders/$"))
 

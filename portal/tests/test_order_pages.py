@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -52,7 +53,7 @@ def test_it_offers_cancel_and_address_change_with_the_time_left(client, order, s
 def test_it_says_in_plain_words_why_an_order_cannot_be_changed(
     client, shop, policy, shopper, change, message
 ):
-    fields = {}
+    fields: dict[str, Any] = {}
     minutes_ago = change.pop("processed_at_minutes_ago", 10)
     if change.pop("cancelled_at", False):
         fields["cancelled_at"] = timezone.now() - timedelta(minutes=1)
@@ -84,6 +85,7 @@ def test_an_unverified_address_grants_nothing(client, shop, policy):
 
 def test_the_customers_email_also_grants_the_order(client, shop, policy, shopper):
     order = make_order(shop, "gift-sender@example.net")
+    assert order.customer is not None
     order.customer.email = "ada@example.com"
     order.customer.save()
     client.force_login(shopper)
@@ -172,11 +174,47 @@ def test_a_shopper_reviews_then_changes_the_address(client, order, shopper):
     assert not Request.objects.exists()
     done = client.post(url, {**_address(), "confirm": "1"})
     assert done.status_code == 302
-    request = Request.objects.get(order=order)
-    assert request.requested_address["address1"] == "1 Teheran-ro"
-    assert request.requested_address["province_code"] == "KR-11"
-    assert request.requested_address["phone"] == "+821012345678"
-    assert request.requested_address["zip"] == "06236"
+    requested = Request.objects.get(order=order).requested_address
+    assert requested is not None
+    assert requested["address1"] == "1 Teheran-ro"
+    assert requested["province_code"] == "KR-11"
+    assert requested["phone"] == "+821012345678"
+    assert requested["zip"] == "06236"
+
+
+def test_the_current_address_sent_again_is_refused_before_the_review(client, order, shopper):
+    client.force_login(shopper)
+    # The order's address (see conftest) with the phone number written nationally and a name in capitals.
+    same = _address(
+        first_name="ADA",
+        last_name="Lee",
+        address1="12 Sejong-daero",
+        address2="",
+        zip="03187",
+        phone="02-1234-5678",
+    )
+
+    response = client.post(reverse("orders:address", args=[order.legacy_id]), same)
+
+    assert response.status_code == 400
+    assert "The new address is the same as the current one." in response.content.decode()
+    assert "review" not in response.context
+    assert not Request.objects.exists()
+
+
+def test_the_review_marks_only_what_changed(client, order, shopper):
+    client.force_login(shopper)
+
+    response = client.post(
+        reverse("orders:address", args=[order.legacy_id]),
+        _address(address1="1 Teheran-ro", address2="", zip="03187", phone="02-1234-5678"),
+    )
+
+    changed = [str(row["label"]) for row in response.context["review"] if row["changed"]]
+    assert changed == ["Address"]
+    # what did not change keeps the store's spelling (its phone format, its province name)
+    assert response.context["new_address"].phone == "+82212345678"
+    assert response.context["new_address"].province == "Seoul"
 
 
 @pytest.mark.parametrize(
@@ -208,7 +246,8 @@ def test_a_country_change_is_accepted_when_the_policy_allows_it(client, order, s
     }
     response = client.post(reverse("orders:address", args=[order.legacy_id]), data)
     assert response.status_code == 302
-    assert Request.objects.get().requested_address["zip"] == "1000001"
+    requested = Request.objects.get().requested_address
+    assert requested is not None and requested["zip"] == "1000001"
 
 
 def test_errors_are_explained_in_korean(client, order, shopper):

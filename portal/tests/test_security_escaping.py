@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from cancellations.models import Request, RequestEvent
@@ -72,7 +73,11 @@ def hostile(shop, policy, shopper, settings):
         reason_text="Because " + PAYLOAD,
     )
     address = request_submit(
-        order=order, shopper=shopper, kind=Request.Kind.ADDRESS_CHANGE, address=_hostile_address()
+        order=order,
+        shopper=shopper,
+        kind=Request.Kind.ADDRESS_CHANGE,
+        # another street (the same address is refused), markup in every field still
+        address={**_hostile_address(), "address1": "1 Teheran-ro " + PAYLOAD},
     )
     rejected_order = make_order(shop, "ada@example.com", shipping_address=_hostile_address())
     rejected = request_submit(
@@ -146,9 +151,11 @@ def _html_alternatives() -> list[tuple[str, str]]:
         request_event_notify(event_id=event_id)
     found = []
     for message in mail.outbox:
+        if not isinstance(message, EmailMultiAlternatives):
+            continue
         for content, mimetype in message.alternatives:
             if mimetype == "text/html":
-                found.append((f"{message.subject} to {message.to}", content))
+                found.append((f"{message.subject} to {message.to}", str(content)))
     return found
 
 

@@ -37,8 +37,10 @@ def _stays_here(response) -> bool:
 
 
 def _code_from_outbox() -> str:
-    body = mail.outbox[-1].body
-    return re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4}|[A-Z0-9]{6})\s*$", body, re.MULTILINE).group(1)
+    body = str(mail.outbox[-1].body)
+    code = re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4}|[A-Z0-9]{6})\s*$", body, re.MULTILINE)
+    assert code, body
+    return code.group(1)
 
 
 @pytest.mark.parametrize("target", OFFSITE)

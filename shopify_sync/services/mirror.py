@@ -14,7 +14,6 @@ from datetime import datetime
 from itertools import islice
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from shopify_sync.models import Customer, LineItem, Order, Shop
@@ -127,19 +126,6 @@ def order_mark_deleted(*, shop: Shop, legacy_id: int, at: datetime | None = None
     return True
 
 
-def order_mark_for_refresh(*, shop: Shop, legacy_id: int, requested_at: datetime) -> bool:
-    """Remember that Shopify changed an order in a way its webhook does not describe (`orders/edited`).
-
-    Only marks a row whose stored payload is older than the change; the next order payload at least as
-    new clears the mark (see `_upsert_batch`), and incremental sync re-reads changed orders anyway.
-    """
-    return bool(
-        Order.objects.filter(shop=shop, legacy_id=legacy_id, updated_at_shopify__lt=requested_at).update(
-            refresh_requested_at=requested_at
-        )
-    )
-
-
 def _batches(orders: Iterable[OrderData], size: int) -> Iterator[list[OrderData]]:
     if size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -174,9 +160,7 @@ def _upsert_batch(*, shop: Shop, orders: Sequence[OrderData]) -> UpsertResult:
     now = timezone.now()
 
     customer_ids = _upsert_customers(shop=shop, orders=fresh)
-    rows = [
-        _order_row(shop=shop, data=o, customer_id=customer_ids.get(_customer_gid(o)), now=now) for o in fresh
-    ]
+    rows = [_order_row(shop=shop, data=o, customer_id=_customer_id(o, customer_ids), now=now) for o in fresh]
     # Two statements at most: rows that bring a risk level write it, the others keep the stored one.
     written: dict[str, int] = {}
     for keep_risk in (False, True):
@@ -195,10 +179,6 @@ def _upsert_batch(*, shop: Shop, orders: Sequence[OrderData]) -> UpsertResult:
 
     if written:
         _replace_line_items(orders=[o for o in fresh if o.gid in written], order_ids=written)
-        # The edit an `orders/edited` webhook announced is in any payload at least as new as the edit.
-        Order.objects.filter(
-            pk__in=written.values(), refresh_requested_at__lte=F("updated_at_shopify")
-        ).update(refresh_requested_at=None)
 
     created = sum(1 for gid in written if gid not in stored)
     return UpsertResult(
@@ -209,8 +189,8 @@ def _upsert_batch(*, shop: Shop, orders: Sequence[OrderData]) -> UpsertResult:
     )
 
 
-def _customer_gid(order: OrderData) -> str | None:
-    return order.customer.gid if order.customer else None
+def _customer_id(order: OrderData, customer_ids: dict[str, int]) -> int | None:
+    return customer_ids.get(order.customer.gid) if order.customer else None
 
 
 def _upsert_customers(*, shop: Shop, orders: Sequence[OrderData]) -> dict[str, int]:

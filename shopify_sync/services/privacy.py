@@ -82,9 +82,10 @@ def customer_data_request_fulfil(*, shop: Shop, delivery: WebhookDelivery) -> Cu
         email=shopper.email,
         order_ids=[order.pk for order in orders],
     )
-    document = {
+    shopify_request_id = (payload.get("data_request") or {}).get("id")
+    document: dict[str, Any] = {
         "shop": shop.domain,
-        "shopify_data_request_id": (payload.get("data_request") or {}).get("id"),
+        "shopify_data_request_id": shopify_request_id,
         "assembled_at": timezone.now(),
         "customer": {"id": shopper.customer_legacy_id, "email": shopper.email},
         "customers": [_customer_document(c) for c in shopper_customers(shop=shop, shopper=shopper)],
@@ -99,7 +100,7 @@ def customer_data_request_fulfil(*, shop: Shop, delivery: WebhookDelivery) -> Cu
         delivery=delivery,
         defaults={
             "shop": shop,
-            "shopify_request_id": document["shopify_data_request_id"],
+            "shopify_request_id": shopify_request_id,
             "customer_legacy_id": shopper.customer_legacy_id,
             "email": shopper.email,
             "document": json.loads(json.dumps(document, cls=DjangoJSONEncoder)),

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.constants import OnConflict
+from django.db.models.options import Options
 from django.db.models.sql import InsertQuery
 
 # PostgreSQL bulk inserts go through UNNEST (one array parameter per column), so rows are not limited
@@ -20,7 +23,7 @@ from django.db.models.sql import InsertQuery
 _SQLITE_FALLBACK_VARIABLE_LIMIT = 999
 
 
-def _rows_per_statement(connection, field_count: int, row_count: int) -> int:
+def _rows_per_statement(connection: BaseDatabaseWrapper, field_count: int, row_count: int) -> int:
     if connection.vendor != "sqlite":
         return max(row_count, 1)
     connection.ensure_connection()
@@ -29,6 +32,21 @@ def _rows_per_statement(connection, field_count: int, row_count: int) -> int:
     except AttributeError:  # Python < 3.11
         limit = _SQLITE_FALLBACK_VARIABLE_LIMIT
     return max(limit // field_count, 1)
+
+
+def concrete_field(opts: Options[Any], name: str) -> models.Field:
+    """The model's own field called `name` (`get_field` also finds reverse relations, which hold no value)."""
+    field = opts.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{opts.label}.{name} is a reverse relation, not a field of the model")
+    return field
+
+
+def column_name(opts: Options[Any], name: str) -> str:
+    column = concrete_field(opts, name).column
+    if column is None:
+        raise TypeError(f"{opts.label}.{name} has no column in {opts.db_table}")
+    return column
 
 
 def upsert_rows(
@@ -55,12 +73,13 @@ def upsert_rows(
     opts = model._meta
     quote = connection.ops.quote_name
     table = quote(opts.db_table)
-    insert_fields = [opts.get_field(name) for name in fields]
+    insert_fields = [concrete_field(opts, name) for name in fields]
     suffix = ""
     if update_only_if_not_newer:
-        column = quote(opts.get_field(update_only_if_not_newer).column)
+        column = quote(column_name(opts, update_only_if_not_newer))
         suffix += f" WHERE {table}.{column} <= EXCLUDED.{column}"
-    suffix += " RETURNING " + ", ".join(f"{table}.{quote(opts.get_field(name).column)}" for name in returning)
+    returned = (quote(column_name(opts, name)) for name in returning)
+    suffix += " RETURNING " + ", ".join(f"{table}.{column}" for column in returned)
 
     written: list[tuple] = []
     step = _rows_per_statement(connection, len(insert_fields), len(objs))
@@ -68,10 +87,10 @@ def upsert_rows(
         query = InsertQuery(
             model,
             on_conflict=OnConflict.UPDATE,
-            update_fields=[opts.get_field(name) for name in update_fields],
-            unique_fields=[opts.get_field(name) for name in unique_fields],
+            update_fields=[concrete_field(opts, name) for name in update_fields],
+            unique_fields=[concrete_field(opts, name) for name in unique_fields],
         )
-        query.insert_values(insert_fields, objs[start : start + step])
+        query.insert_values(insert_fields, list(objs[start : start + step]))
         [(sql, params)] = query.get_compiler(using=using).as_sql()
         with connection.cursor() as cursor:
             cursor.execute(sql + suffix, params)

@@ -15,13 +15,14 @@ from django.utils import timezone
 
 from shopify_sync import selectors
 from shopify_sync.models import Shop, WebhookDelivery
-from shopify_sync.services.mirror import order_mark_deleted, order_mark_for_refresh, orders_upsert
+from shopify_sync.services.mirror import order_mark_deleted, orders_upsert
 from shopify_sync.services.privacy import customer_data_request_fulfil, customer_redact, shop_redact
 from shopify_sync.services.shops import shop_get_or_create_current, shop_mark_uninstalled
+from shopify_sync.services.upsert_sql import column_name, concrete_field
 from shopify_sync.signals import bulk_operation_finished
 from shopify_sync.webhooks import intake, topics
 from shopify_sync.webhooks.intake import IncomingDelivery
-from shopify_sync.webhooks.payloads import PayloadError, order_data_from_rest, parse_datetime
+from shopify_sync.webhooks.payloads import PayloadError, order_data_from_rest
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +89,13 @@ def webhook_deliveries_store(*, deliveries: list[IncomingDelivery]) -> list[int]
         }
         for delivery in unique
     ]
-    fields = [WebhookDelivery._meta.get_field(name) for name in rows[0]]
+    fields = [concrete_field(WebhookDelivery._meta, name) for name in rows[0]]
     connection = connections[WebhookDelivery.objects.db]
     quote = connection.ops.quote_name
     params = [field.get_db_prep_save(row[field.name], connection) for row in rows for field in fields]
     # Identifiers come from the model's meta; every value is a parameter.
-    table, columns = quote(WebhookDelivery._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    table = quote(WebhookDelivery._meta.db_table)
+    columns = ", ".join(quote(column_name(WebhookDelivery._meta, f.name)) for f in fields)
     values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
     returning = f"{quote('id')}, {quote('webhook_id')}"
     conflict = f"ON CONFLICT ({quote('webhook_id')}) DO NOTHING RETURNING {returning}"
@@ -215,19 +217,6 @@ def _handle_orders_delete(delivery: WebhookDelivery, shop: Shop) -> None:
     order_mark_deleted(shop=shop, legacy_id=int(delivery.payload["id"]), at=delivery.triggered_at)
 
 
-def _handle_orders_edited(delivery: WebhookDelivery, shop: Shop) -> None:
-    # The body describes the edit (added and removed lines), not the resulting order; Shopify also sends
-    # `orders/updated` for it. Mark the order so the sync re-reads it if that update never arrives.
-    edit = delivery.payload["order_edit"]
-    requested_at = (
-        parse_datetime(edit.get("committed_at"))
-        or parse_datetime(edit.get("created_at"))
-        or delivery.triggered_at
-        or delivery.received_at
-    )
-    order_mark_for_refresh(shop=shop, legacy_id=int(edit["order_id"]), requested_at=requested_at)
-
-
 def _handle_app_uninstalled(delivery: WebhookDelivery, shop: Shop) -> None:
     shop_mark_uninstalled(shop=shop, at=delivery.triggered_at or delivery.received_at)
 
@@ -263,7 +252,6 @@ def _ignore(delivery: WebhookDelivery, shop: Shop) -> None:
 _HANDLERS: dict[str, Callable[[WebhookDelivery, Shop], None]] = {
     **dict.fromkeys(topics.ORDER_PAYLOAD_TOPICS, _handle_order_payload),
     topics.ORDERS_DELETE: _handle_orders_delete,
-    topics.ORDERS_EDITED: _handle_orders_edited,
     topics.APP_UNINSTALLED: _handle_app_uninstalled,
     topics.BULK_OPERATIONS_FINISH: _handle_bulk_operation_finish,
     topics.CUSTOMERS_DATA_REQUEST: _handle_customers_data_request,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
+import factory.django
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
 from shopify_sync.models import Customer, LineItem, Order, Shop, WebhookDelivery
@@ -15,8 +17,33 @@ from shopify_sync.types import CustomerData, LineItemData, MailingAddress, Money
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 
+ModelT = TypeVar("ModelT", bound=models.Model)
+DataT = TypeVar("DataT")
 
-class ShopFactory(factory.django.DjangoModelFactory):
+
+class ModelFactory(factory.django.DjangoModelFactory[ModelT]):
+    """A model factory whose call (`OrderFactory()`) the type checker knows returns the model."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory_boy creates the object in its untyped metaclass `__call__`.
+        def __new__(cls, *args: Any, **kwargs: Any) -> ModelT: ...  # type: ignore[misc]
+
+
+class DataFactory(factory.Factory[DataT]):
+    """A factory for a plain class (our dataclasses), typed like `ModelFactory`."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> DataT: ...  # type: ignore[misc]
+
+
+class ShopFactory(ModelFactory[Shop]):
     class Meta:
         model = Shop
         django_get_or_create = ["domain"]
@@ -27,7 +54,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
     api_version = "2026-07"
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(ModelFactory[Customer]):
     class Meta:
         model = Customer
 
@@ -39,7 +66,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     last_name = "Lovelace"
 
 
-class OrderFactory(factory.django.DjangoModelFactory):
+class OrderFactory(ModelFactory[Order]):
     class Meta:
         model = Order
 
@@ -64,7 +91,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     synced_at = factory.LazyFunction(timezone.now)
 
 
-class LineItemFactory(factory.django.DjangoModelFactory):
+class LineItemFactory(ModelFactory[LineItem]):
     class Meta:
         model = LineItem
 
@@ -80,7 +107,7 @@ class LineItemFactory(factory.django.DjangoModelFactory):
     presentment_currency = "USD"
 
 
-class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+class WebhookDeliveryFactory(ModelFactory[WebhookDelivery]):
     class Meta:
         model = WebhookDelivery
 
@@ -94,7 +121,7 @@ class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
 # -- shopify_sync.types ------------------------------------------------------------------------------
 
 
-class MoneyFactory(factory.Factory):
+class MoneyFactory(DataFactory[Money]):
     class Meta:
         model = Money
 
@@ -102,7 +129,7 @@ class MoneyFactory(factory.Factory):
     currency = "USD"
 
 
-class CustomerDataFactory(factory.Factory):
+class CustomerDataFactory(DataFactory[CustomerData]):
     class Meta:
         model = CustomerData
 
@@ -113,7 +140,7 @@ class CustomerDataFactory(factory.Factory):
     last_name = "Hopper"
 
 
-class LineItemDataFactory(factory.Factory):
+class LineItemDataFactory(DataFactory[LineItemData]):
     class Meta:
         model = LineItemData
 
@@ -127,7 +154,7 @@ class LineItemDataFactory(factory.Factory):
     sku = "TT-1"
 
 
-class OrderDataFactory(factory.Factory):
+class OrderDataFactory(DataFactory[OrderData]):
     class Meta:
         model = OrderData
 

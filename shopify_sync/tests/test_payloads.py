@@ -40,6 +40,7 @@ def test_it_reads_an_order_body():
         zip="K2P0V6",
         phone="555-625-1199",
     )
+    assert data.customer is not None
     assert data.customer.gid == "gid://shopify/Customer/115310627314723954"
     assert data.customer.first_name == "Jon"
     [line] = data.line_items

@@ -139,6 +139,9 @@ def read(*, consumer: str, count: int) -> list[tuple[bytes, dict[bytes, bytes]]]
     entries = [(entry_id, fields) for entry_id, fields in entries if fields]
     if len(entries) < count:
         fresh = redis_client.xreadgroup(GROUP, consumer, {stream: ">"}, count=count - len(entries))
+        # RESP2 (what `redis.Redis.from_url` speaks unless told otherwise): [[stream, [(id, fields), ...]]]
+        if not isinstance(fresh, list):
+            raise TypeError(f"XREADGROUP answered {type(fresh).__name__}, not the RESP2 list of streams")
         for _, new_entries in fresh:
             entries.extend(new_entries)
     return entries

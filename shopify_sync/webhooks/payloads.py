@@ -66,7 +66,7 @@ def order_data_from_rest(payload: dict[str, Any]) -> OrderData:
         total_refunded=_total_refunded(payload, shop_currency, presentment_currency),
         tags=tuple(tag.strip() for tag in (payload.get("tags") or "").split(",") if tag.strip()),
         risk_level=None,  # webhooks carry no risk assessment: keep what sync stored
-        shipping_address=_address(payload.get("shipping_address")),
+        shipping_address=MailingAddress.from_rest(payload.get("shipping_address")),
         customer=_customer(payload.get("customer")),
         line_items=tuple(
             _line_item(line, shop_currency, presentment_currency) for line in payload.get("line_items") or ()
@@ -153,14 +153,6 @@ def _total_refunded(payload: dict[str, Any], shop_currency: str, presentment_cur
 def _fulfillment_status(value: Any) -> str:
     key = value.lower() if isinstance(value, str) else value
     return _FULFILLMENT_STATUS.get(key, str(key))
-
-
-def _address(value: dict[str, Any] | None) -> MailingAddress | None:
-    if not value:
-        return None
-    return MailingAddress(
-        **{name: str(value.get(name) or "") for name in MailingAddress.__dataclass_fields__}  # type: ignore[arg-type]
-    )
 
 
 def _customer(value: dict[str, Any] | None) -> CustomerData | None:

@@ -13,7 +13,6 @@ ORDER_PAYLOAD_TOPICS = frozenset(
         "orders/paid",
     }
 )
-ORDERS_EDITED = "orders/edited"  # body is an `order_edit`, not an order
 ORDERS_DELETE = "orders/delete"  # body is `{"id": …}`
 APP_UNINSTALLED = "app/uninstalled"
 BULK_OPERATIONS_FINISH = "bulk_operations/finish"
@@ -26,7 +25,6 @@ PRIVACY_TOPICS = frozenset({CUSTOMERS_DATA_REQUEST, CUSTOMERS_REDACT, SHOP_REDAC
 REDACTIONS = frozenset({CUSTOMERS_REDACT, SHOP_REDACT})
 
 HANDLED_TOPICS = ORDER_PAYLOAD_TOPICS | {
-    ORDERS_EDITED,
     ORDERS_DELETE,
     APP_UNINSTALLED,
     BULK_OPERATIONS_FINISH,
@@ -38,4 +36,4 @@ HANDLED_TOPICS = ORDER_PAYLOAD_TOPICS | {
 # Topics whose loss the incremental sync repairs (it re-reads every order changed since its cursor). Only
 # these may be answered once buffered in Redis (see `webhooks/intake.py`); a lost `orders/delete`,
 # uninstall or privacy request would never be repaired, so those are stored in the database before 200.
-HEALED_BY_SYNC = ORDER_PAYLOAD_TOPICS | {ORDERS_EDITED}
+HEALED_BY_SYNC = ORDER_PAYLOAD_TOPICS

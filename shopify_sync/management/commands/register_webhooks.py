@@ -10,12 +10,12 @@ from shopify_sync.errors import ShopifyError
 
 # Shopify's WebhookSubscriptionTopic names. The privacy topics (customers/data_request, customers/redact,
 # shop/redact) are not subscribed through the API: they are set in the app's configuration in the Dev
-# Dashboard, pointing at the same URL.
+# Dashboard, pointing at the same URL. Not `ORDERS_EDITED`: its body describes an edit, not the order, and
+# Shopify sends `orders/updated` with the edited order as well.
 TOPICS = (
     "ORDERS_CREATE",
     "ORDERS_UPDATED",
     "ORDERS_CANCELLED",
-    "ORDERS_EDITED",
     "ORDERS_FULFILLED",
     "ORDERS_PARTIALLY_FULFILLED",
     "ORDERS_DELETE",

@@ -1,0 +1,27 @@
+"""The Shopify calls a request can plan, one small unit per operation (see `base.MutationUnit`).
+
+The push loop (`cancellations.services.push`) is the same for every operation; a unit only says how to
+plan its call, how to tell from Shopify whether its effect is already there, and how to send it. A new
+kind of request adds units here, never a new push code path.
+"""
+
+from __future__ import annotations
+
+from cancellations.mutations.base import UNITS, Answer, MutationUnit, Verdict, unit_for
+from cancellations.mutations.order_cancel import OrderCancel
+from cancellations.mutations.order_update import OrderUpdate
+from cancellations.mutations.plans import PlannedCall, plan_for
+from cancellations.mutations.refund_create import RefundCreate
+
+__all__ = [
+    "UNITS",
+    "Answer",
+    "MutationUnit",
+    "OrderCancel",
+    "OrderUpdate",
+    "PlannedCall",
+    "RefundCreate",
+    "Verdict",
+    "plan_for",
+    "unit_for",
+]

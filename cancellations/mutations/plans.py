@@ -1,0 +1,29 @@
+"""Which Shopify calls a decided request makes, in order: its plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cancellations.models import RefundMethod, Request, ShopifyMutation
+from cancellations.mutations.base import unit_for
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedCall:
+    operation: str
+    variables: dict[str, Any]
+
+
+def _operations(request: Request) -> list[str]:
+    if request.kind == Request.Kind.CANCEL:
+        operations = [ShopifyMutation.Operation.ORDER_CANCEL]
+        if request.refund == RefundMethod.PARTIAL:
+            operations.append(ShopifyMutation.Operation.REFUND_CREATE)
+        return operations
+    return [ShopifyMutation.Operation.ORDER_UPDATE]
+
+
+def plan_for(request: Request) -> list[PlannedCall]:
+    """The calls an approved request makes, from its decision (refund, restock, notify, address)."""
+    return [PlannedCall(op, unit_for(op).plan(request)) for op in _operations(request)]
