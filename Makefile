@@ -10,11 +10,14 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 export PYTHONUNBUFFERED := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test bench lint format install lock clean browser-deps
+.PHONY: help run test test-slow test-all bench lint format install install-dev lock clean browser-deps
 
 help:
 	@echo "make run    start the portal, a worker and a local demo store on http://127.0.0.1:8000/"
-	@echo "make test   lint and run the whole test suite"
+	@echo "make test       lint (ruff, mypy) and the test suite, minus the slow tier (about 2 minutes)"
+	@echo "make test-slow  the slow tier: real browsers, real Celery workers, the short soak, a big import"
+	@echo "make test-all   both, as CI runs them"
+	@echo "make lock       recompile the hashed dependency locks after editing a requirements*.in"
 	@echo "make bench  measure the numbers in bench/RESULTS.md (slow; not part of make test)"
 	@echo "make soak   the whole system under faults for at most 10 minutes; writes bench/SOAK.md"
 
@@ -35,6 +38,8 @@ $(VENV)/.dev-installed: requirements-dev.txt | $(PY)
 	@touch $@ $(VENV)/.runtime-installed
 
 install: $(VENV)/.runtime-installed
+
+install-dev: $(VENV)/.dev-installed
 
 # After editing a requirements*.in: recompile the three locks, in this order (each is constrained by the one
 # before it, so a package has one version everywhere). Versions already locked stay unless an .in moves
@@ -70,9 +75,12 @@ run: $(VENV)/.runtime-installed
 	@echo
 	honcho -f Procfile.dev start
 
+# mypy's Django plugin imports the settings, which need DEBUG (or production's secrets) to load.
+lint: export DEBUG ?= true
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
@@ -91,9 +99,20 @@ browser-deps:
 	  fi; \
 	fi
 
+# The suite runs on every core (pytest-xdist; each worker has its own test database, cache prefix,
+# devstore and queues). Tests marked `slow` (browsers, worker processes, the short soak: see pyproject.toml)
+# are the second tier: `make test-slow`, and CI runs both. `PYTEST_ARGS` adds options or narrows the run.
+TEST_WORKERS ?= auto
+
 test: export DEBUG ?= true
-test: lint browser-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: lint
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
+
+test-slow: export DEBUG ?= true
+test-slow: $(VENV)/.dev-installed browser-deps
+	$(PY) -m pytest -n $(TEST_WORKERS) -m slow $(PYTEST_ARGS)
+
+test-all: test test-slow
 
 bench: export DEBUG ?= true
 bench: $(VENV)/.dev-installed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from pathlib import Path
 
@@ -12,6 +13,20 @@ ROOT = Path(__file__).resolve().parent
 SHARED = ROOT.parent / "shared"
 SHOPIFY_SCHEMA = SHARED / "shopify" / "admin-2026-07.graphql"
 RECORDINGS = SHARED / "shopify" / "recordings"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests make hundreds of users and sign-ins; the production hasher is slow on purpose (a million
+    # PBKDF2 rounds each). What is tested is who may sign in, not the hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Under pytest-xdist (`-n 2`) the workers share one Redis: the cache (rate limits, sign-in codes) gets
+    # a prefix per worker, so one worker's rate-limit counters never refuse the other's requests.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        for cache in settings.CACHES.values():
+            cache["KEY_PREFIX"] = f"test-{worker}"
 
 
 @pytest.fixture(scope="session")
@@ -130,8 +145,6 @@ needs_chromium = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium per test module."""
-    import os
-
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
     from playwright.sync_api import sync_playwright
 

@@ -8,11 +8,13 @@ group); without it every moderation action and page answers 403.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -33,9 +35,15 @@ from cancellations.moderation import QUEUE_ORDERING, moderation_queue, reason_ch
 from cancellations.selectors import request_events, request_plan_rows
 from shopify_sync.models import Order
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, StrPromise
+
 MODERATE = "cancellations.moderate_request"
 VIEW_INSIGHTS = "cancellations.view_insights"
-KIND_SHORT = {Request.Kind.CANCEL: _("Cancel"), Request.Kind.ADDRESS_CHANGE: _("Address")}
+KIND_SHORT: dict[str, StrPromise] = {
+    Request.Kind.CANCEL: _("Cancel"),
+    Request.Kind.ADDRESS_CHANGE: _("Address"),
+}
 MODERATION_ACTIONS = frozenset({"approve_selected", "reject_selected", "retry_selected"})
 
 
@@ -174,15 +182,15 @@ class CancelReasonAdmin(admin.ModelAdmin):
 # -- the moderation queue ------------------------------------------------------------------------------
 
 
-def _titled(base: type[admin.FieldListFilter], title) -> type[admin.FieldListFilter]:
-    """A field filter with a translated title (the model's fields carry no verbose names)."""
+def _titled(base: type[admin.FieldListFilter], title: StrOrPromise) -> type[admin.FieldListFilter]:
+    """A field filter with a translated title (the model's fields carry no verbose names). Made with
+    `type()`: mypy cannot check a class statement whose base is a variable."""
 
-    class Titled(base):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self.title = title
+    def __init__(self: admin.FieldListFilter, *args: Any, **kwargs: Any) -> None:
+        base.__init__(self, *args, **kwargs)
+        self.title = title
 
-    return Titled
+    return type("Titled", (base,), {"__init__": __init__})
 
 
 class ReasonFilter(admin.SimpleListFilter):
@@ -348,7 +356,7 @@ class RequestAdmin(admin.ModelAdmin):
         return state_badge(obj.state)
 
     @admin.display(description=_("kind"), ordering="kind")
-    def kind_short(self, obj: Request) -> str:
+    def kind_short(self, obj: Request) -> StrOrPromise:
         return KIND_SHORT.get(obj.kind, obj.kind)
 
     @admin.display(description=_("order"), ordering="order__name")
@@ -506,5 +514,5 @@ class RequestAdmin(admin.ModelAdmin):
     def insights_view(self, request: HttpRequest) -> HttpResponse:
         return admin_views.insights(self, request)
 
-    def insights_csv_view(self, request: HttpRequest) -> HttpResponse:
+    def insights_csv_view(self, request: HttpRequest) -> StreamingHttpResponse:
         return admin_views.insights_csv(self, request)

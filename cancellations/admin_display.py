@@ -34,7 +34,7 @@ ADDRESS_LINES: tuple[tuple[str, ...], ...] = (
 )
 
 # state → CSS modifier: waiting (needs a person), moving (a worker has it), done, refused
-STATE_TONES = {
+STATE_TONES: dict[str, str] = {
     Request.State.SUBMITTED: "waiting",
     Request.State.FAILED: "failed",
     Request.State.APPROVED: "moving",

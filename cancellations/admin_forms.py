@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -51,8 +52,9 @@ class ApproveForm(forms.Form):
             }
         return cls(initial=initial, **kwargs)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         refund, amount = cleaned.get("refund"), cleaned.get("refund_amount")
         if refund == RefundMethod.PARTIAL and amount is None:
             self.add_error("refund_amount", _("Enter the amount of the partial refund."))
@@ -75,8 +77,9 @@ class InsightsRangeForm(forms.Form):
 
     MAX_DAYS = 3 * 366
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end < start:

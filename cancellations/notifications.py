@@ -20,14 +20,14 @@ from cancellations.policy import failure_message
 
 logger = logging.getLogger(__name__)
 
-SHOPPER_TEMPLATES = {
+SHOPPER_TEMPLATES: dict[str, str] = {
     Request.State.SUBMITTED: "submitted",
     Request.State.APPROVED: "approved",
     Request.State.REJECTED: "rejected",
     Request.State.COMPLETED: "completed",
     Request.State.FAILED: "failed",
 }
-MERCHANT_TEMPLATES = {
+MERCHANT_TEMPLATES: dict[str, str] = {
     Request.State.SUBMITTED: "needs_moderation",
     Request.State.FAILED: "failed",
 }

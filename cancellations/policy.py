@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cancellations.models import Policy, Request
 from shopify_sync.models import Order
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, StrPromise
 
 # Fulfilment states in which nothing has left the warehouse. Anything else is shipped or on its way.
 NOT_SHIPPED = frozenset(
@@ -39,7 +41,7 @@ SHIPPED = frozenset(
     }
 )
 
-MESSAGES: dict[str, Promise] = {
+MESSAGES: dict[str, StrPromise] = {
     "ok": _("You can ask for this change."),
     "cancelled": _("This order was cancelled already."),
     "shipped": _("This order has already shipped — contact the store for a return."),
@@ -59,7 +61,7 @@ MESSAGES: dict[str, Promise] = {
 @dataclass(frozen=True, slots=True)
 class Verdict:
     code: str
-    message: Promise | str
+    message: StrOrPromise
     deadline: datetime | None = None
 
     @property
@@ -131,13 +133,13 @@ def push_blocker(order: Any) -> str | None:
     return None
 
 
-def message_for(code: str) -> Promise | str:
+def message_for(code: str) -> StrOrPromise:
     return MESSAGES.get(code, MESSAGES["not_eligible"])
 
 
 # What a shopper reads when a push failed, by `Request.Failure` and kind. Shopify's own error text is for
 # the merchant (it is in `last_error` and the merchant's e-mail), never shown to the shopper.
-FAILURE_MESSAGES: dict[tuple[str, str], Promise] = {
+FAILURE_MESSAGES: dict[tuple[str, str], StrPromise] = {
     ("shipped", Request.Kind.CANCEL): _(
         "Your order shipped before the store could cancel it — contact the store for a return."
     ),
@@ -154,7 +156,7 @@ FAILURE_MESSAGES: dict[tuple[str, str], Promise] = {
 FAILURE_FALLBACK = _("The store could not make this change. They have been told and will contact you.")
 
 
-def failure_message(request: Request) -> Promise | str:
+def failure_message(request: Request) -> StrOrPromise:
     return FAILURE_MESSAGES.get((request.failure_code, request.kind), FAILURE_FALLBACK)
 
 

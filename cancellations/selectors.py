@@ -46,7 +46,7 @@ def shopper_owns_order(user, order: Order) -> bool:
 def owning_email(user, order: Order) -> str:
     """Which of the user's verified addresses owns the order ("" when none does)."""
     emails = verified_emails(user)
-    for candidate in (order.email, order.customer.email if order.customer_id else ""):
+    for candidate in (order.email, order.customer.email if order.customer is not None else ""):
         if candidate and candidate.strip().lower() in emails:
             return candidate.strip().lower()
     return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import get_language
@@ -39,10 +40,12 @@ class CancelForm(forms.Form):
         super().__init__(*args, **kwargs)
         language = get_language()
         self.reasons = {reason.code: reason for reason in reasons}
-        self.fields["reason"].choices = [(code, r.label(language)) for code, r in self.reasons.items()]
+        reason_field = cast(forms.ChoiceField, self.fields["reason"])
+        reason_field.choices = [(code, r.label(language)) for code, r in self.reasons.items()]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         reason = self.reasons.get(cleaned.get("reason") or "")
         if reason is not None and reason.requires_text and not (cleaned.get("comment") or "").strip():
             self.add_error("comment", _("Tell us in a few words why you are cancelling."))
@@ -95,16 +98,19 @@ class AddressForm(forms.Form):
             self.fields["country"].help_text = _(
                 "This store does not ship a changed order to another country."
             )
-        self.fields["country"].choices = countries
-        self.fields["province"].choices = [("", _("Choose…")), *addresses.province_choices(language)]
+        country_field = cast(forms.ChoiceField, self.fields["country"])
+        country_field.choices = countries
+        province_field = cast(forms.ChoiceField, self.fields["province"])
+        province_field.choices = [("", _("Choose…")), *addresses.province_choices(language)]
         for name, token in self.autocomplete.items():
             self.fields[name].widget.attrs["autocomplete"] = token
         for field in self.fields.values():
             if field.required:
                 field.widget.attrs["aria-required"] = "true"
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         country = cleaned.get("country")
         if not country:
             return cleaned

@@ -21,7 +21,7 @@ from portal import addresses, formatting
 from shopify_sync.addresses import PARTS, MailingAddress
 from shopify_sync.models import Order, Shop
 
-PAYMENT_BADGE_TONE = {
+PAYMENT_BADGE_TONE: dict[str, str] = {
     Order.FinancialStatus.PAID: "ok",
     Order.FinancialStatus.PENDING: "warn",
     Order.FinancialStatus.AUTHORIZED: "info",
@@ -31,7 +31,7 @@ PAYMENT_BADGE_TONE = {
     Order.FinancialStatus.VOIDED: "danger",
     Order.FinancialStatus.EXPIRED: "danger",
 }
-FULFILLMENT_BADGE_TONE = {
+FULFILLMENT_BADGE_TONE: dict[str, str] = {
     Order.FulfillmentStatus.FULFILLED: "ok",
     Order.FulfillmentStatus.PARTIALLY_FULFILLED: "info",
     Order.FulfillmentStatus.IN_PROGRESS: "info",

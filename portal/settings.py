@@ -226,8 +226,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=5 *
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    # A task unacknowledged this long is handed to another worker: longer than the hard time limit.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A task unacknowledged this long is handed to another worker: longer than the hard time limit.
+        "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
+        # Pages publish tasks (shopify_sync.enqueue): a broker that is down or slow costs them one try
+        # bounded by these seconds, not kombu's reconnect loop or a hung request; what was not queued, a
+        # sweep sends later. (A worker reconnects with its own retries, broker_connection_max_retries; its
+        # wait for tasks is a 1-second BRPOP, inside the read timeout.)
+        "max_retries": 0,
+        "socket_connect_timeout": 1.0,
+        "socket_timeout": 2.0,
+    }
 else:
     _broker_dir = VAR_DIR / "celery" / "broker"
     for _folder in ("broker", "control", "results"):

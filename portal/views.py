@@ -234,6 +234,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
     if request.method not in READ_METHODS:
         return HttpResponseNotAllowed(READ_METHODS)
+    assert request.user.is_authenticated  # @login_required
     addresses = EmailAddress.objects.filter(user=request.user).order_by("-primary", "email")
     profile = ShopperProfile.objects.filter(user=request.user).first()
     return render(

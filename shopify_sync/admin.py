@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
 from django.contrib import admin, messages
@@ -15,7 +14,7 @@ from django.utils.translation import ngettext
 from shopify_sync.models import Customer, CustomerDataRequest, LineItem, Order, Shop, WebhookDelivery
 from shopify_sync.selectors import webhook_intake_backlog
 from shopify_sync.services.webhooks import webhook_deliveries_reset_for_reprocessing
-from shopify_sync.tasks import webhook_delivery_enqueue
+from shopify_sync.tasks import webhook_delivery_enqueue_on_commit
 from shopify_sync.webhooks.topics import HANDLED_TOPICS
 
 
@@ -198,7 +197,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
                 delivery_ids=list(queryset.values_list("pk", flat=True))
             )
             for delivery_id in delivery_ids:
-                transaction.on_commit(functools.partial(webhook_delivery_enqueue, delivery_id))
+                webhook_delivery_enqueue_on_commit(delivery_id)
         self.message_user(
             request,
             ngettext("%d delivery queued.", "%d deliveries queued.", len(delivery_ids)) % len(delivery_ids),

@@ -17,6 +17,12 @@ def legacy_id_from_gid(gid: str) -> int:
 def parse_datetime(value: str | None) -> datetime | None:
     if not value:
         return None
+    return _timestamp(value)
+
+
+def _timestamp(value: str) -> datetime:
+    """A `DateTime!`, which Shopify always sends (an order's `createdAt`): a missing one is an error here,
+    not a None in a field that has none."""
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
@@ -82,9 +88,9 @@ def order(node: dict, line_items: list[dict] | None = None) -> OrderData:
         legacy_id=int(node.get("legacyResourceId") or legacy_id_from_gid(node["id"])),
         name=node.get("name") or "",
         email=(node.get("email") or "").strip().lower(),
-        created_at=parse_datetime(node["createdAt"]),
-        updated_at=parse_datetime(node["updatedAt"]),
-        processed_at=parse_datetime(node.get("processedAt") or node["createdAt"]),
+        created_at=_timestamp(node["createdAt"]),
+        updated_at=_timestamp(node["updatedAt"]),
+        processed_at=_timestamp(node.get("processedAt") or node["createdAt"]),
         cancelled_at=parse_datetime(node.get("cancelledAt")),
         cancel_reason=_enum(node.get("cancelReason")),
         closed=bool(node.get("closed")),

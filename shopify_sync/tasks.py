@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from shopify_sync import sync
+from shopify_sync.enqueue import enqueue, enqueue_on_commit
 from shopify_sync.errors import ShopifyTransientError
 from shopify_sync.models import CustomerDataRequest, WebhookDelivery
 from shopify_sync.selectors import customer_data_requests_unsent
@@ -58,7 +59,7 @@ def drain_webhook_intake() -> int:
 
 def _enqueue_each(delivery_ids: list[int]) -> None:
     for delivery_id in delivery_ids:
-        webhook_delivery_enqueue(delivery_id)
+        webhook_delivery_enqueue_on_commit(delivery_id)
 
 
 @shared_task
@@ -73,10 +74,10 @@ def webhook_deliveries_retry_unprocessed() -> int:
             logger.warning("webhook intake buffer unavailable; draining it at the next sweep", exc_info=True)
     due = webhook_deliveries_due_for_retry()
     for delivery_id in due:
-        webhook_delivery_enqueue(delivery_id)
+        enqueue(process_webhook_delivery, delivery_id)
     unsent = customer_data_requests_unsent(created_before=timezone.now() - WEBHOOK_RETRY_AFTER)
     for data_request_id in unsent.values_list("pk", flat=True)[:100]:
-        customer_data_request_email_enqueue(data_request_id)
+        enqueue(email_customer_data_request, data_request_id)
     return len(due)
 
 
@@ -97,36 +98,25 @@ def email_customer_data_request(data_request_id: int) -> bool:
     return customer_data_request_email(data_request=data_request)
 
 
-def webhook_delivery_enqueue(delivery_id: int) -> None:
-    """Queue a stored delivery's processing; with the broker down, log and leave it to the sweep.
-
-    `retry=False`: the webhook view calls this (after commit) and must answer Shopify within its 5 s,
-    so a dead broker fails fast instead of being retried here.
-    """
-    try:
-        process_webhook_delivery.apply_async((delivery_id,), retry=False)
-    except Exception:
-        logger.warning(
-            "could not queue webhook delivery %s; the retry sweep will", delivery_id, exc_info=True
-        )
+def webhook_delivery_enqueue_on_commit(delivery_id: int) -> None:
+    """Queue a stored delivery's processing once committed; what the broker refuses, the retry sweep
+    (`webhook_deliveries_retry_unprocessed`) sends."""
+    enqueue_on_commit(process_webhook_delivery, delivery_id)
 
 
-def webhook_intake_drain_enqueue() -> None:
-    """Schedule a drain of the intake buffer (called by the delivery that set the drain flag). If the
-    broker refuses, the flag is cleared so that the next delivery tries again; the beat drains anyway."""
-    try:
-        drain_webhook_intake.apply_async(retry=False)
-    except Exception:
-        logger.warning("could not queue a drain of the webhook intake buffer", exc_info=True)
-        with contextlib.suppress(redis.RedisError):
-            intake.clear_drain_flag()
+def webhook_intake_drain_enqueue_on_commit() -> None:
+    """Schedule a drain of the intake buffer (asked by the delivery that set the drain flag). If the broker
+    refuses, the flag is cleared so that the next delivery asks again; the beat drains anyway."""
+    enqueue_on_commit(drain_webhook_intake, on_failure=_clear_drain_flag)
 
 
-def customer_data_request_email_enqueue(data_request_id: int) -> None:
-    try:
-        email_customer_data_request.apply_async((data_request_id,), retry=False)
-    except Exception:
-        logger.exception("could not queue the e-mail of customer data request %s", data_request_id)
+def _clear_drain_flag() -> None:
+    with contextlib.suppress(redis.RedisError):
+        intake.clear_drain_flag()
+
+
+def customer_data_request_email_enqueue_on_commit(data_request_id: int) -> None:
+    enqueue_on_commit(email_customer_data_request, data_request_id)
 
 
 @shared_task(

@@ -33,7 +33,9 @@ class OrderUpdate(MutationUnit[OrderData]):
         return read_order(client, request)
 
     def check(self, mutation: ShopifyMutation, truth: OrderData, *, sent_before: bool) -> Verdict:
-        if truth.shipping_address is not None and truth.shipping_address.same_as(mutation.variables["address"]):
+        if truth.shipping_address is not None and truth.shipping_address.same_as(
+            mutation.variables["address"]
+        ):
             return DONE
         if truth.cancelled_at is not None:
             return blocked(Request.Failure.CANCELLED_IN_STORE, "the order was cancelled")
@@ -49,7 +51,6 @@ class OrderUpdate(MutationUnit[OrderData]):
 
     def not_confirmed_message(self, truth: OrderData) -> str:
         return "Shopify kept a different address"
-
 
 
 def _wanted(mutation: ShopifyMutation) -> MailingAddress:

@@ -17,7 +17,7 @@ class PlannedCall:
 
 def _operations(request: Request) -> list[str]:
     if request.kind == Request.Kind.CANCEL:
-        operations = [ShopifyMutation.Operation.ORDER_CANCEL]
+        operations: list[str] = [ShopifyMutation.Operation.ORDER_CANCEL]
         if request.refund == RefundMethod.PARTIAL:
             operations.append(ShopifyMutation.Operation.REFUND_CREATE)
         return operations

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
@@ -13,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cancellations.models import Policy, Request, ShopifyMutation
-from cancellations.queue import enqueue_push
 from cancellations.services import request_approve, request_submit
 from cancellations.services.transitions import Actor, request_move
+from cancellations.tasks import push_request
 from cancellations.tests.factories import ADDRESS, MerchantFactory, ShopperFactory
 from shopify_sync.models import Order, Shop
+from shopify_sync.tests.conftest import queued
 from shopify_sync.tests.factories import LineItemFactory, OrderFactory
 
 MODERATORS = "Moderators"
@@ -112,7 +112,7 @@ def failed_make(shop: Shop, moderator) -> Request:
 
 def pushes_queued(callbacks: list) -> list[int]:
     """The request ids whose push the captured on-commit callbacks would queue."""
-    return [cb.args[0] for cb in callbacks if isinstance(cb, partial) and cb.func is enqueue_push]
+    return [args[0] for name, args in queued(callbacks) if name == push_request.name]
 
 
 def action_post(client, action: str, requests: list[Request], *, follow: bool = False):

@@ -134,6 +134,7 @@ def store_order(shopify, shop, shopper):
         fields.setdefault("shipping_address", dict(ADDRESS))
         created = shopify.create_order(**fields)
         data = fast_client().order(created["id"])
+        assert data is not None  # the devstore has just created it
         orders_upsert(shop=shop, orders=[data])
         return Order.objects.get(shop=shop, shopify_gid=created["id"])
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
-from shopify_sync.tests.factories import OrderFactory, ShopFactory  # noqa: F401  (re-exported)
+from shopify_sync.tests.factories import ModelFactory, OrderFactory, ShopFactory
+
+__all__ = ["ADDRESS", "MerchantFactory", "OrderFactory", "ShopFactory", "ShopperFactory", "UserFactory"]
 
 # The shipping address the tests' orders carry unless they say otherwise (Shopify's MailingAddress names).
 ADDRESS = {
@@ -20,7 +23,7 @@ ADDRESS = {
 }
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]

@@ -33,6 +33,7 @@ REASONS = [
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     # live_server needs committed rows; the migrations' rows a flush removed are put back below.
     pytest.mark.django_db(transaction=True),
     needs_chromium,

@@ -80,8 +80,8 @@ def test_an_event_task_delivered_twice_sends_once(moderated, shopper, owned_orde
     submit(owned_order(), shopper)
     [event] = RequestEvent.objects.filter(notify=True)
 
-    send_request_event_emails.apply(args=[event.pk])
-    send_request_event_emails.apply(args=[event.pk])
+    send_request_event_emails.apply(args=(event.pk,))
+    send_request_event_emails.apply(args=(event.pk,))
 
     assert len(mail.outbox) == 2  # the shopper's and the merchant's, once each
 

@@ -89,8 +89,8 @@ def test_a_cancel_with_a_full_refund_completes_once_shopify_shows_it(policy, sho
     [call] = request.mutations.all()
     assert (call.operation, call.state, call.sends) == ("orderCancel", "confirmed", 1)
     assert call.result_id.startswith("gid://shopify/Job/") and call.confirmed_at and request.completed_at
-    [call] = mutations(shopify, "orderCancel", order, outcome=None)
-    variables = call["variables"]
+    [received] = mutations(shopify, "orderCancel", order, outcome=None)
+    variables = received["variables"]
     assert variables["reason"] == "CUSTOMER" and variables["restock"] is True
     assert variables["notifyCustomer"] is True
     assert variables["refundMethod"] == {"originalPaymentMethodsRefund": True}
@@ -368,7 +368,7 @@ def test_a_worker_that_died_right_after_the_call_is_finished_without_a_second_ca
 
 def once(action):
     """A hook that runs `action` on the first attempt only."""
-    done = []
+    done: list[int] = []
 
     def hook(request_id):
         if not done:

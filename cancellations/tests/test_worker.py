@@ -36,6 +36,7 @@ from shopify_sync.services.mirror import orders_upsert
 
 pytestmark = [
     pytest.mark.worker,
+    pytest.mark.slow,
     # Committed for real: the worker reads what the test wrote.
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (CI sets it)"),
@@ -136,9 +137,10 @@ def devstore() -> Iterator[Any]:
 
 def _reset_broker_connections() -> None:
     # Forget the app's pools: the next publish takes a pool for the current broker URL. (kombu keeps one
-    # pool per URL for the process; closing it would break the next test on the same URL.)
-    app._pool = None
-    app.amqp._producer_pool = None
+    # pool per URL for the process; closing it would break the next test on the same URL.) No public API
+    # does this (`app.close()` also deregisters the app), and the stubs leave these private attributes out.
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -208,6 +210,7 @@ def store_order(shopify, shop, shopper):
         fields.setdefault("line_items", [{"title": "Mug", "quantity": 1, "price": "20.00"}])
         created = shopify.create_order(**fields)
         data = ShopifyClient.from_settings().order(created["id"])
+        assert data is not None  # the devstore has just created it
         orders_upsert(shop=shop, orders=[data])
         return Order.objects.get(shopify_gid=created["id"])
 
@@ -257,7 +260,7 @@ def test_the_same_push_delivered_three_times_at_once_cancels_once(
     request = cancel(order, shopper)
     request_approve(request=request, moderator=merchant)  # queues one push on commit
     for _ in range(2):
-        push_request.apply_async(args=[request.pk], task_id=f"push-{request.pk}")  # the same task, again
+        push_request.apply_async(args=(request.pk,), task_id=f"push-{request.pk}")  # the same task, again
 
     assert wait_for(finished(request), what="the push") == Request.State.COMPLETED
     wait_for(lambda: FINISHED_TASKS.count(push_request.name) >= 3, what="every delivery to finish")
@@ -378,9 +381,12 @@ def test_a_worker_killed_right_after_the_call_leaves_exactly_one_cancel(
         redis=broker, shopify=shopify, database_url=database_url, kill_after_call=False
     ) as healthy:
         # The dead worker's lease must run out before anyone may take the request over.
-        wait_for(
-            lambda: Request.objects.get(pk=request.pk).lease_expires_at < timezone.now(), what="the lease"
-        )
+        def lease_expired() -> bool:
+            expires_at = Request.objects.get(pk=request.pk).lease_expires_at
+            assert expires_at is not None  # the dead worker's request is still being pushed
+            return expires_at < timezone.now()
+
+        wait_for(lease_expired, what="the lease")
         assert requests_sweep().pushes_queued == 1
         state = wait_for(finished(request), what="the takeover")
         assert healthy.poll() is None

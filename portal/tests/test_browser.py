@@ -29,6 +29,7 @@ KR_ADDRESS = {
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     # live_server needs committed rows; a new shop's policy gets the default reasons even after a flush.
     pytest.mark.django_db(transaction=True),
     needs_chromium,

@@ -17,7 +17,7 @@ from celery import Celery
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 
 def _worker(queue: str, env: dict[str, str]) -> subprocess.Popen:

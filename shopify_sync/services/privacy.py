@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -108,9 +107,9 @@ def customer_data_request_fulfil(*, shop: Shop, delivery: WebhookDelivery) -> Cu
     )
     if settings.MERCHANT_NOTIFY_EMAILS:
         # tasks.py imports the services, so the task is looked up at call time
-        from shopify_sync.tasks import customer_data_request_email_enqueue
+        from shopify_sync.tasks import customer_data_request_email_enqueue_on_commit
 
-        transaction.on_commit(lambda: customer_data_request_email_enqueue(data_request.pk))
+        customer_data_request_email_enqueue_on_commit(data_request.pk)
     return data_request
 
 

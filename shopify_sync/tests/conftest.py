@@ -99,3 +99,14 @@ def post_webhook(client: Client) -> PostWebhook:
         )
 
     return post
+
+
+def queued(callbacks: list) -> list[tuple[str, tuple]]:
+    """The tasks (name, arguments) that captured on-commit callbacks would put on the broker."""
+    from functools import partial
+
+    from shopify_sync.enqueue import enqueue
+
+    return [
+        (cb.args[0].name, cb.args[1:]) for cb in callbacks if isinstance(cb, partial) and cb.func is enqueue
+    ]

@@ -135,6 +135,7 @@ def test_only_one_sync_of_a_shop_runs_at_a_time(devstore, store_settings, settin
     assert Shop.objects.get().sync_lease_until is None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_a_full_import_of_thousands_of_orders_equals_the_store_row_for_row(devstore_factory, store_settings):
     with devstore_factory(seed=3000, extra_args=["--shop-domain", SHOP_DOMAIN]) as store:

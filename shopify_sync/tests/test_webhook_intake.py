@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from shopify_sync.models import WebhookDelivery
 from shopify_sync.services.webhooks import webhook_deliveries_store
-from shopify_sync.tasks import webhook_deliveries_retry_unprocessed, webhook_delivery_enqueue
-from shopify_sync.tests.conftest import celery_app_in_use
+from shopify_sync.tasks import process_webhook_delivery, webhook_deliveries_retry_unprocessed
+from shopify_sync.tests.conftest import celery_app_in_use, queued
 from shopify_sync.tests.factories import rest_order
 from shopify_sync.webhooks import intake as intake_buffer
 
@@ -81,14 +81,14 @@ def test_with_redis_unreachable_the_delivery_is_stored_in_the_database(
 
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.get()
-    assert [(c.func, c.args) for c in callbacks] == [(webhook_delivery_enqueue, (delivery.pk,))]
+    assert queued(callbacks) == [(process_webhook_delivery.name, (delivery.pk,))]
     assert "storing delivery" in caplog.text
 
 
 @pytest.fixture
 def broker_down():
     """Shared tasks publish to a Redis port where nothing listens: publishing fails for real."""
-    with celery_app_in_use(broker_url="redis://127.0.0.1:9/0", broker_transport_options={}):
+    with celery_app_in_use(broker_url="redis://127.0.0.1:9/0"):
         yield
 
 

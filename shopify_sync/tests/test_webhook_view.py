@@ -10,8 +10,15 @@ import pytest
 from django.urls import reverse
 
 from shopify_sync.models import Order, WebhookDelivery
-from shopify_sync.tasks import webhook_delivery_enqueue, webhook_intake_drain_enqueue
-from shopify_sync.tests.conftest import OLD_SECRET, SHOP_DOMAIN, celery_app_in_use, sign, webhook_headers
+from shopify_sync.tasks import drain_webhook_intake, process_webhook_delivery
+from shopify_sync.tests.conftest import (
+    OLD_SECRET,
+    SHOP_DOMAIN,
+    celery_app_in_use,
+    queued,
+    sign,
+    webhook_headers,
+)
 from shopify_sync.tests.factories import rest_order
 from shopify_sync.webhooks.views import MAX_BODY_BYTES, shopify_webhook
 
@@ -28,7 +35,7 @@ def test_a_signed_delivery_is_stored_and_queued_after_commit(
     if intake.mode == "redis":  # buffered; the one callback schedules the drain that stores it
         assert not WebhookDelivery.objects.exists()
         assert intake.buffered() == 1
-        assert callbacks == [webhook_intake_drain_enqueue]
+        assert queued(callbacks) == [(drain_webhook_intake.name, ())]
         new_ids = intake.drain()
         assert intake.buffered() == 0
     delivery = WebhookDelivery.objects.get()
@@ -44,7 +51,7 @@ def test_a_signed_delivery_is_stored_and_queued_after_commit(
     if intake.mode == "redis":
         assert new_ids == [delivery.pk]  # the drain queues its processing
     else:
-        assert [(c.func, c.args) for c in callbacks] == [(webhook_delivery_enqueue, (delivery.pk,))]
+        assert queued(callbacks) == [(process_webhook_delivery.name, (delivery.pk,))]
     assert not Order.objects.exists()  # processing happens in the task, not in the request
 
 
@@ -197,7 +204,7 @@ def test_the_signature_is_checked_over_the_exact_raw_bytes(client):
 @pytest.fixture
 def broker_down():
     """Shared tasks publish to a Redis port where nothing listens: publishing fails for real."""
-    with celery_app_in_use(broker_url="redis://127.0.0.1:9/0", broker_transport_options={}):
+    with celery_app_in_use(broker_url="redis://127.0.0.1:9/0"):
         yield
 
 

@@ -16,6 +16,7 @@ from shopify_sync.tests.factories import rest_order
 
 pytestmark = [
     pytest.mark.worker,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (CI sets it)"),
 ]

@@ -17,10 +17,8 @@ even if the broker is down: the `webhook_deliveries_retry_unprocessed` beat drai
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from shopify_sync.selectors import configured_shop_domain
 from shopify_sync.services.webhooks import webhook_delivery_accept
-from shopify_sync.tasks import webhook_delivery_enqueue, webhook_intake_drain_enqueue
+from shopify_sync.tasks import webhook_delivery_enqueue_on_commit, webhook_intake_drain_enqueue_on_commit
 from shopify_sync.webhooks.intake import IncomingDelivery
 from shopify_sync.webhooks.payloads import PayloadError, parse_datetime
 from shopify_sync.webhooks.signature import signature_is_valid
@@ -90,9 +88,9 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("body is not a JSON object", status=400)
 
     accepted = webhook_delivery_accept(delivery=incoming)
-    # Autocommit: a stored row is already committed; on_commit runs these now (or after a test's atomic).
+    # Autocommit: a stored row is already committed; these queue now (or after a test's atomic).
     if accepted.delivery_id is not None:
-        transaction.on_commit(partial(webhook_delivery_enqueue, accepted.delivery_id))
+        webhook_delivery_enqueue_on_commit(accepted.delivery_id)
     if accepted.drain_needed:
-        transaction.on_commit(webhook_intake_drain_enqueue)
+        webhook_intake_drain_enqueue_on_commit()
     return HttpResponse(status=200)

@@ -28,6 +28,7 @@ def _postgres_answers() -> bool:
 
 pytestmark = [
     pytest.mark.soak,
+    pytest.mark.slow,
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (CI sets it)"),
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed"),
     pytest.mark.skipif(not _postgres_answers(), reason=f"PostgreSQL does not answer at {POSTGRES}"),
