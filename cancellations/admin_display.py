@@ -13,7 +13,7 @@ from decimal import Decimal
 from babel.numbers import format_currency
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cancellations.models import Request
@@ -141,7 +141,3 @@ def addresses_side_by_side(previous: dict | None, requested: dict | None) -> Saf
         _("New address"),
         new_html or _("(none)"),
     )
-
-
-def plural_requests(count: int) -> str:
-    return ngettext("%(count)d request", "%(count)d requests", count) % {"count": count}

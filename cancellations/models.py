@@ -1,7 +1,7 @@
 """The domain: each shop's self-service policy, and the requests shoppers make (cancel, change address).
 
 Nothing here does I/O. Every write that means something is a service in `cancellations.services`; the
-predicates here are cheap and pure (`policy.cancel_deadline_for(order)`, `request.can_move_to(state)`).
+predicates here are cheap and pure (`policy.deadline_for(order, kind)`, `request.can_move_to(state)`).
 """
 
 from __future__ import annotations
@@ -110,12 +110,6 @@ class Policy(models.Model):
     def deadline_for(self, order: Order, kind: str) -> datetime:
         """The last moment a shopper may ask for `kind` on `order` (inclusive)."""
         return order.processed_at + self.window_for(kind)
-
-    def cancel_deadline_for(self, order: Order) -> datetime:
-        return self.deadline_for(order, Request.Kind.CANCEL)
-
-    def address_deadline_for(self, order: Order) -> datetime:
-        return self.deadline_for(order, Request.Kind.ADDRESS_CHANGE)
 
     @property
     def blocking_tag_set(self) -> frozenset[str]:
@@ -371,10 +365,6 @@ class ShopifyMutation(models.Model):
     def answer_lost(self) -> bool:
         """A call went out and its answer was never recorded: Shopify may have applied it."""
         return self.sent_at is not None and (self.answered_at is None or self.answered_at < self.sent_at)
-
-    @property
-    def is_settled(self) -> bool:
-        return self.state in (self.State.CONFIRMED, self.State.FAILED)
 
 
 # Marks the variables of a call whose shopper's data was erased: such a call can no longer be sent.

@@ -158,7 +158,3 @@ FAILURE_FALLBACK = _("The store could not make this change. They have been told 
 
 def failure_message(request: Request) -> StrOrPromise:
     return FAILURE_MESSAGES.get((request.failure_code, request.kind), FAILURE_FALLBACK)
-
-
-def kind_label(kind: str) -> str:
-    return str(Request.Kind(kind).label)

@@ -39,10 +39,6 @@ def orders_for_shopper(user, *, shop: Shop | None = None) -> QuerySet[Order]:
     return orders.select_related("customer", "shop").order_by("-processed_at", "-pk")
 
 
-def shopper_owns_order(user, order: Order) -> bool:
-    return orders_for_shopper(user).filter(pk=order.pk).exists()
-
-
 def owning_email(user, order: Order) -> str:
     """Which of the user's verified addresses owns the order ("" when none does)."""
     emails = verified_emails(user)
@@ -58,27 +54,6 @@ def policy_for_shop(shop: Shop) -> Policy | None:
 
 def active_reasons(policy: Policy) -> QuerySet[CancelReason]:
     return policy.reasons.filter(active=True).order_by("position", "pk")
-
-
-def open_request(*, order: Order, kind: str) -> Request | None:
-    return Request.objects.filter(order=order, kind=kind, state__in=Request.OPEN_STATES).first()
-
-
-def requests_for_order(order: Order) -> QuerySet[Request]:
-    return Request.objects.filter(order=order).order_by("-created_at", "-pk")
-
-
-def requests_for_shopper(user) -> QuerySet[Request]:
-    return Request.objects.filter(order__in=orders_for_shopper(user)).select_related("order")
-
-
-def pending_requests() -> QuerySet[Request]:
-    """The moderation queue: waiting for a decision, or failed and waiting for a retry. Oldest first."""
-    return (
-        Request.objects.filter(state__in=[Request.State.SUBMITTED, Request.State.FAILED])
-        .select_related("order", "shopper")
-        .order_by("created_at", "pk")
-    )
 
 
 def request_events(request: Request) -> QuerySet[RequestEvent]:

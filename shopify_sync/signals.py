@@ -13,7 +13,7 @@ from django.dispatch import Signal
 order_synced = Signal()
 
 # sender=WebhookDelivery; shop: Shop, admin_graphql_api_id: str, status: str, error_code: str | None,
-# completed_at: str | None. The bulk import reacts to its operation finishing.
+# completed_at: str | None. Nothing in the project listens yet: the bulk import polls its operation.
 bulk_operation_finished = Signal()
 
 # sender=Customer; shop: Shop, customer_legacy_id: int | None, email: str, order_ids: list[int].

@@ -6,8 +6,9 @@ advances the cursor only after a page is stored: a crash loses nothing and the n
 One sync per shop runs at a time, claimed with a lease on the shop row (a conditional update): a crashed
 worker's lease simply expires.
 
-The full import hands Shopify a bulk query, waits for it (polling; the `bulk_operations/finish` webhook
-only tells us sooner), streams the JSONL to a temporary file and upserts it in batches.
+The full import hands Shopify a bulk query, waits for it by polling (the `bulk_operations/finish` webhook
+becomes the `bulk_operation_finished` signal, which nothing waits on yet), streams the JSONL to a
+temporary file and upserts it in batches.
 """
 
 from __future__ import annotations

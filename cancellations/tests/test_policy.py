@@ -71,7 +71,7 @@ def test_high_risk_orders_are_allowed_when_the_merchant_says_so(policy, owned_or
 
 def test_the_window_is_inclusive_to_the_second(policy, owned_order, now):
     order = owned_order(now=now, age=timedelta(minutes=60))
-    deadline = policy.cancel_deadline_for(order)
+    deadline = policy.deadline_for(order, Request.Kind.CANCEL)
 
     assert order_verdict(policy=policy, order=order, kind=CANCEL, now=deadline - timedelta(seconds=1)).allowed
     assert order_verdict(policy=policy, order=order, kind=CANCEL, now=deadline).allowed

@@ -89,7 +89,7 @@ def test_it_refuses_a_cancel_on_an_order_that_is_not_the_shoppers(policy, owned_
 
 def test_it_accepts_a_cancel_one_second_before_the_deadline(policy, shopper, owned_order):
     order = owned_order()
-    deadline = policy.cancel_deadline_for(order)
+    deadline = policy.deadline_for(order, Request.Kind.CANCEL)
 
     with time_machine.travel(deadline - timedelta(seconds=1), tick=False):
         request = submit(order, shopper)
@@ -99,7 +99,7 @@ def test_it_accepts_a_cancel_one_second_before_the_deadline(policy, shopper, own
 
 def test_it_refuses_a_cancel_one_second_after_the_deadline(policy, shopper, owned_order):
     order = owned_order()
-    deadline = policy.cancel_deadline_for(order)
+    deadline = policy.deadline_for(order, Request.Kind.CANCEL)
 
     with (
         time_machine.travel(deadline + timedelta(seconds=1), tick=False),

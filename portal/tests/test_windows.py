@@ -17,7 +17,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def placed(shop, policy, shopper):
     order = make_order(shop, "ada@example.com", minutes_ago=0)
-    return order, policy.cancel_deadline_for(order), policy.address_deadline_for(order)
+    return (
+        order,
+        policy.deadline_for(order, Request.Kind.CANCEL),
+        policy.deadline_for(order, Request.Kind.ADDRESS_CHANGE),
+    )
 
 
 def _cancel(client, order):

@@ -158,5 +158,5 @@ def acknowledge(entry_ids: list[bytes]) -> None:
 
 
 def backlog() -> int:
-    """Deliveries waiting in the stream (read or not): for operators (healthz, admin)."""
+    """Deliveries waiting in the stream (read or not): for operators (the webhook deliveries admin page)."""
     return client().xlen(settings.WEBHOOK_INTAKE_STREAM)
