@@ -11,7 +11,7 @@ from cancellations.notifications import request_event_notify
 from cancellations.services.push import request_push, requests_sweep
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@shared_task(bind=True, acks_late=True, ignore_result=True, priority=0)  # ahead of the rest: see settings
 def push_request(self, request_id: int) -> str:
     """One push attempt; when it asks for another (backoff, a job still running), schedule it. If the
     broker refuses the retry, the request's `due_at` is set and the sweeper sends it later."""

@@ -249,6 +249,10 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
+# Redis serves a queue's messages by priority, 0 first (kombu keeps a list per step: 0, 3, 6, 9). Every
+# task goes at 6 but the push of a decision to Shopify (`push_request`, priority 0): a shopper's cancel
+# does not wait behind a storm of webhooks or e-mails. (The file broker of `make run` ignores priority.)
+CELERY_TASK_DEFAULT_PRIORITY = 6
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -8,6 +8,10 @@ timeouts of `CELERY_BROKER_TRANSPORT_OPTIONS`, and a failure is logged and swall
 the row is committed, and a periodic sweep (`requests_sweep`, `webhook_deliveries_retry_unprocessed`,
 the intake drain on beat) sends whatever was not queued.
 
+The sweeps ask `broker_has_backlog` first: while the queue holds more than a sweep's worth of waiting
+tasks, what a sweep would re-queue is most likely among them, and adding copies behind them only makes
+the wait longer (a backlog older than the sweep's grace would otherwise grow by a copy a minute).
+
 It lives in `shopify_sync`, the lowest of the apps, so that `cancellations` and `portal` use it too.
 """
 
@@ -18,8 +22,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.db import transaction
+from kombu import Queue
+from kombu.exceptions import ChannelError
 
 logger = logging.getLogger(__name__)
 
@@ -39,3 +45,31 @@ def enqueue(task: Task, *args: Any, on_failure: Callable[[], None] | None = None
 def enqueue_on_commit(task: Task, *args: Any, on_failure: Callable[[], None] | None = None) -> None:
     """`enqueue` once the current transaction commits (at once in autocommit)."""
     transaction.on_commit(partial(enqueue, task, *args, on_failure=on_failure))
+
+
+# More tasks than this waiting in the default queue and the sweeps leave the re-queueing for later.
+SWEEP_BACKLOG_LIMIT = 200
+
+
+def broker_backlog() -> int | None:
+    """How many tasks wait in the default queue; None when the broker cannot say (it is down)."""
+    app = current_app
+    try:
+        with app.connection_for_read() as connection:
+            queue = Queue(app.conf.task_default_queue).bind(connection.default_channel)
+            declared = queue.queue_declare(passive=True)
+    except ChannelError:  # the queue does not exist: Redis drops an emptied list
+        return 0
+    except Exception:  # down or unreachable: the sweep's own enqueues will find out and log it
+        return None
+    # kombu returns the broker's declare-ok (name, message_count, consumer_count); its stub says str.
+    return int(declared.message_count)  # type: ignore[union-attr]
+
+
+def broker_has_backlog(limit: int = SWEEP_BACKLOG_LIMIT) -> bool:
+    """Whether a sweep should wait: more than `limit` tasks are queued and not yet taken."""
+    waiting = broker_backlog()
+    if waiting is not None and waiting > limit:
+        logger.info("%d tasks wait in the queue; the sweep re-queues nothing this time", waiting)
+        return True
+    return False

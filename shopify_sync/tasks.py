@@ -14,7 +14,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from shopify_sync import sync
-from shopify_sync.enqueue import enqueue, enqueue_on_commit
+from shopify_sync.enqueue import broker_has_backlog, enqueue, enqueue_on_commit
 from shopify_sync.errors import ShopifyTransientError
 from shopify_sync.models import CustomerDataRequest, WebhookDelivery
 from shopify_sync.selectors import customer_data_requests_unsent
@@ -72,6 +72,8 @@ def webhook_deliveries_retry_unprocessed() -> int:
             drain_webhook_intake()
         except redis.RedisError:
             logger.warning("webhook intake buffer unavailable; draining it at the next sweep", exc_info=True)
+    if broker_has_backlog():  # what it would re-queue is most likely waiting in the queue already
+        return 0
     due = webhook_deliveries_due_for_retry()
     for delivery_id in due:
         enqueue(process_webhook_delivery, delivery_id)

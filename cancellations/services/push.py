@@ -44,6 +44,7 @@ from cancellations.mutations import Answer, MutationUnit, Verdict, unit_for
 from cancellations.queue import enqueue_notification, enqueue_push
 from cancellations.services.transitions import Actor, LeaseLost, event_record, request_move
 from shopify_sync.client import ShopifyClient
+from shopify_sync.enqueue import broker_has_backlog
 from shopify_sync.errors import (
     ShopifyAuthError,
     ShopifyError,
@@ -457,7 +458,10 @@ def requests_sweep(*, now: datetime | None = None, limit: int = 500) -> SweepRes
     """Re-queue what no worker finished: approved or pushing requests overdue by the grace period whose
     lease is free or expired (broker down at approval, worker killed, a retry that never got queued), and
     e-mails whose event committed but were never sent. Each re-queued request's due time moves on, so a
-    slow queue is not flooded with copies."""
+    slow queue is not flooded with copies. While the broker holds a backlog, it waits for the next run:
+    what it would re-queue is most likely queued already (`shopify_sync.enqueue.broker_has_backlog`)."""
+    if broker_has_backlog():
+        return SweepResult(pushes_queued=0, emails_queued=0)
     now = now or timezone.now()
     overdue = now - timedelta(seconds=conf.sweep_grace_seconds())
     due = list(

@@ -6,16 +6,20 @@ storm of failures takes no wall time; the real worker runs the same flows in tes
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone, translation
+from kombu import Queue
 
 from cancellations.models import Request, RequestEvent
 from cancellations.notifications import request_event_notify
 from cancellations.policy import FAILURE_MESSAGES
+from cancellations.queue import enqueue_push
 from cancellations.services import (
     request_approve,
     request_push,
@@ -24,8 +28,12 @@ from cancellations.services import (
     requests_sweep,
 )
 from cancellations.services.push import HOOKS, SKIPPED
+from cancellations.tasks import push_request
 from cancellations.tests.conftest import fast_client, mutations
+from portal.tasks import ping
+from shopify_sync.enqueue import SWEEP_BACKLOG_LIMIT
 from shopify_sync.models import Order
+from shopify_sync.tests.conftest import celery_app_in_use
 
 NEW_ADDRESS = {
     "first_name": "Ada",
@@ -484,3 +492,40 @@ def test_the_mirror_is_updated_from_what_the_push_read(policy, shopper, shopify,
     push(request)
 
     assert Order.objects.get(pk=order.pk).cancelled_at is not None
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set (CI sets it): a real queue to fill")
+def test_the_sweeper_adds_no_copies_while_the_broker_holds_a_backlog(policy, shopper, shopify, store_order):
+    request = cancel(store_order(), shopper)  # approved; its on-commit push never ran
+    Request.objects.filter(pk=request.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+    queue = f"sweep-test-{uuid.uuid4().hex}"
+    with celery_app_in_use(task_default_queue=queue) as app:
+        for _ in range(SWEEP_BACKLOG_LIMIT + 1):  # a backlog the workers have not reached yet
+            ping.apply_async(retry=False)
+
+        assert requests_sweep().pushes_queued == 0
+
+        _purge(app, queue)  # the workers caught up
+        assert requests_sweep().pushes_queued == 1
+        _purge(app, queue)
+
+
+def _purge(app, queue: str) -> None:
+    with app.connection_for_write() as connection:
+        Queue(queue).bind(connection.default_channel).purge()
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set (CI sets it): Redis priorities")
+def test_a_push_is_taken_before_the_tasks_queued_ahead_of_it(policy, shopper, shopify, store_order):
+    request = cancel(store_order(), shopper)
+    queue = f"priority-test-{uuid.uuid4().hex}"
+    with celery_app_in_use(task_default_queue=queue) as app:
+        for _ in range(3):  # e.g. webhook deliveries and e-mails waiting
+            ping.apply_async(retry=False)
+        assert enqueue_push(request.pk)
+
+        with app.connection_for_read() as connection:
+            waiting = connection.SimpleQueue(queue, no_ack=True)
+            taken = [waiting.get(timeout=2).headers["task"] for _ in range(4)]
+            waiting.close()
+    assert taken == [push_request.name, ping.name, ping.name, ping.name]
