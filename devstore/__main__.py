@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
+from . import oauth
 from .app import App, Config
 from .server import DevstoreServer
 from .store import ShopConfig
@@ -17,7 +18,26 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p = argparse.ArgumentParser(prog="python -m devstore", description=__doc__)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--token", default="devstore-token", help="the X-Shopify-Access-Token clients must send")
+    p.add_argument(
+        "--token",
+        default="devstore-token",
+        help="a static X-Shopify-Access-Token that never expires (a legacy admin-created app's)",
+    )
+    p.add_argument("--client-id", default="devstore-client-id", help="the app's client id (Dev Dashboard)")
+    p.add_argument(
+        "--client-secret", default="devstore-client-secret", help="the app's client secret (Dev Dashboard)"
+    )
+    p.add_argument(
+        "--scopes",
+        default=oauth.DEFAULT_SCOPES,
+        help="comma-separated scopes granted to the app (default: what the portal needs)",
+    )
+    p.add_argument(
+        "--token-lifetime",
+        type=int,
+        default=oauth.DEFAULT_TOKEN_LIFETIME,
+        help="seconds a client-credentials token lives (Shopify: 86399)",
+    )
     p.add_argument("--webhook-url", default=None, help="receives every order webhook")
     p.add_argument("--webhook-secret", default="devstore-secret", help="HMAC key for X-Shopify-Hmac-Sha256")
     p.add_argument("--webhook-retry-base", type=float, default=0.5, help="seconds before the first retry")
@@ -35,12 +55,18 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--bulk-delay", type=float, default=0.2, help="seconds a bulk operation stays CREATED")
     p.add_argument("--fault-timeout-seconds", type=float, default=10.0)
     a = p.parse_args(argv)
+    if a.token_lifetime < 1:
+        p.error("--token-lifetime must be at least 1 second")
     if a.webhook_url and not a.webhook_url.startswith(("http://", "https://")):
         p.error("--webhook-url must be an http(s) URL")
     return Config(
         host=a.host,
         port=a.port,
         token=a.token,
+        client_id=a.client_id,
+        client_secret=a.client_secret,
+        scopes=a.scopes,
+        token_lifetime=a.token_lifetime,
         webhook_url=a.webhook_url,
         webhook_secret=a.webhook_secret,
         webhook_retry_base=a.webhook_retry_base,

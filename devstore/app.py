@@ -22,7 +22,7 @@ from graphql import (
     validate,
 )
 
-from . import actions, clock
+from . import actions, clock, oauth
 from .cost import MAX_QUERY_COST, CostCalculator, max_cost_error
 from .faults import Faults
 from .mutations import Mutation
@@ -46,6 +46,10 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8765
     token: str = "devstore-token"  # noqa: S105 - a local stand-in's default, not a secret
+    client_id: str = "devstore-client-id"
+    client_secret: str = "devstore-client-secret"  # noqa: S105 - likewise
+    scopes: str = oauth.DEFAULT_SCOPES
+    token_lifetime: int = oauth.DEFAULT_TOKEN_LIFETIME
     webhook_url: str | None = None
     webhook_secret: str = "devstore-secret"  # noqa: S105 - likewise
     webhook_retry_base: float = 0.5
@@ -114,6 +118,13 @@ class App:
         self.config = config
         self.schema = load_schema()
         self.store = Store(config.shop, config.state_file)
+        self.credentials = oauth.AppCredentials(
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            scopes=oauth.parse_scopes(config.scopes),
+            token_lifetime=config.token_lifetime,
+            static_token=config.token,
+        )
         self.bucket = LeakyBucket(config.bucket, config.restore_rate)
         self.faults = Faults(config.random_seed)
         self.base_url = f"http://{config.host}:{config.port}"
@@ -190,7 +201,12 @@ class App:
     def execute_internal(self, document) -> ExecutionResult:
         """Run a document without cost or throttling (bulk operations)."""
         with self.store.lock:
-            return execute_sync(self.schema, document, root_value=QueryRoot(), context_value=Context(self))
+            return execute_sync(
+                self.schema,
+                document,
+                root_value=QueryRoot(),
+                context_value=Context(self, self.credentials.scopes),
+            )
 
     def _log_calls(
         self, document, operation, variables, outcome: str, ctx: Context | None, errors: list
@@ -220,8 +236,9 @@ class App:
                 }
             )
 
-    def graphql(self, body: Any) -> tuple[int, Any]:
-        """Answer one Admin API request: returns (HTTP status, JSON body) or (0, None) for a timeout fault."""
+    def graphql(self, body: Any, scopes: tuple[str, ...]) -> tuple[int, Any]:
+        """Answer one authenticated Admin API request (``scopes``: what its token was granted): returns
+        (HTTP status, JSON body) or (0, None) for a timeout fault."""
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return 400, {"errors": {"query": "Required parameter missing or invalid"}}
         query = body["query"]
@@ -290,7 +307,7 @@ class App:
         is_mutation = operation.operation.value == "mutation"
         with self.store.lock:
             actions.complete_due_jobs(self.store)
-            context = Context(self)
+            context = Context(self, scopes)
             result = execute_sync(
                 self.schema,
                 document,
@@ -321,8 +338,38 @@ class App:
         response["extensions"] = extensions
         return 200, response
 
-    def check_token(self, token: str | None) -> bool:
-        return token is not None and token == self.config.token
+    # --- access tokens ----------------------------------------------------------------------------
+
+    def authenticate(self, token: str | None) -> tuple[str, ...] | None:
+        """The scopes an X-Shopify-Access-Token grants, or None: the request then gets INVALID_TOKEN_BODY."""
+        with self.store.lock:
+            return oauth.scopes_for(self.store, self.credentials, token)
+
+    def access_token(self, params: dict[str, str]) -> tuple[int, dict]:
+        """POST /admin/oauth/access_token (either grant)."""
+        with self.store.lock:
+            try:
+                result: tuple[int, dict] = (200, oauth.grant_token(self.store, self.credentials, params))
+            except oauth.OAuthError as exc:
+                result = (exc.status, exc.body())
+        self.persist()  # even a refused exchange may have spent a code
+        return result
+
+    def authorize(self, params: dict[str, str]) -> tuple[int, str | dict]:
+        """GET /admin/oauth/authorize: (302, redirect URL) or (400, error body)."""
+        with self.store.lock:
+            try:
+                location = oauth.authorize(self.store, self.credentials, params)
+            except oauth.OAuthError as exc:
+                return exc.status, exc.body()
+        self.persist()
+        return 302, location
+
+    def expire_tokens(self) -> int:
+        with self.store.lock:
+            count = oauth.expire_all(self.store)
+        self.persist()
+        return count
 
 
 def _pick_operation(document, name: str | None) -> OperationDefinitionNode | None:

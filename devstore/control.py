@@ -141,6 +141,11 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
         seed = body.get("seed") if isinstance(body, dict) else None
         app.reset(int(seed) if seed else None)
         return 200, {"ok": True, "orders": len(store.state.order_ids)}
+    if parts == ["tokens", "expire"] and method == "POST":
+        return 200, {"expired": app.expire_tokens()}
+    if parts == ["tokens"] and method == "GET":
+        with store.lock:
+            return 200, [{"access_token": t, **issued} for t, issued in store.state.access_tokens.items()]
     if parts == ["throttle"] and method == "GET":
         return 200, app.bucket.status()
     return 404, {"error": "unknown control endpoint"}

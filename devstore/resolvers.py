@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 
 
 class Context:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, scopes: tuple[str, ...]) -> None:
         self.app = app
         self.store = app.store
+        self.scopes = scopes  # granted to the request's access token
         self.search: list[dict] = []
         self.user_errors: dict[str, list[dict]] = {}
 
@@ -104,6 +105,14 @@ class ShopNode:
     @property
     def email(self) -> str:
         return self._shop.email
+
+
+class AppInstallationNode:
+    """The installation of the app whose token made the request: what that token was granted."""
+
+    def __init__(self, c: Context) -> None:
+        self.id = gid("AppInstallation", 1)
+        self.accessScopes = [{"handle": handle} for handle in c.scopes]
 
 
 # --- orders --------------------------------------------------------------------------------------
@@ -509,6 +518,9 @@ def node_for(c: Context, value: str):
 class QueryRoot:
     def shop(self, info) -> ShopNode:
         return ShopNode(ctx(info))
+
+    def currentAppInstallation(self, info) -> AppInstallationNode:
+        return AppInstallationNode(ctx(info))
 
     def order(self, info, id: str) -> OrderNode | None:
         node = node_for(ctx(info), id)

@@ -1,4 +1,5 @@
-"""HTTP layer: a ThreadingHTTPServer routing to the Admin API, the control API and bulk result files."""
+"""HTTP layer: a ThreadingHTTPServer routing to the Admin API, its OAuth endpoints, the control API and bulk
+result files."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import socket
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from . import control
 from .app import INVALID_TOKEN_BODY, App
 
 GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[\w-]+)/graphql\.json$")
 BULK_PATH = re.compile(r"^/_devstore/bulk/(?P<id>\d+)\.jsonl$")
+OAUTH_GRANT_PATH = "/admin/oauth/access_token"
+AUTHORIZE_PATH = "/admin/oauth/authorize"
 
 
 class DevstoreServer(ThreadingHTTPServer):
@@ -36,9 +39,12 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- helpers -----------------------------------------------------------------------------------
 
-    def _read_json(self) -> Any:
+    def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    def _read_json(self) -> Any:
+        raw = self._read_body()
         if not raw:
             return None
         try:
@@ -74,6 +80,16 @@ class Handler(BaseHTTPRequestHandler):
         if match and method == "POST":
             self._graphql(app, match.group("version"))
             return
+        if url.path == OAUTH_GRANT_PATH and method == "POST":
+            self._access_token(app, url.query)
+            return
+        if url.path == AUTHORIZE_PATH and method == "GET":
+            status, answer = app.authorize(dict(parse_qsl(url.query)))
+            if isinstance(answer, str):
+                self._redirect(answer)
+            else:
+                self._send(status, answer)
+            return
         bulk = BULK_PATH.match(url.path)
         if bulk and method == "GET":
             self._bulk_file(app, int(bulk.group("id")))
@@ -88,15 +104,43 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._send(404, {"errors": "Not Found"})
 
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _access_token(self, app: App, query: str) -> None:
+        """Parameters may come form-encoded (what Shopify documents), as JSON (what its libraries send)
+        or in the query string (what older clients did); the body wins over the query string."""
+        params = dict(parse_qsl(query))
+        raw = self._read_body()
+        if raw.lstrip().startswith(b"{"):
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                self._send(
+                    400, {"error": "invalid_request", "error_description": "Invalid JSON in request body"}
+                )
+                return
+            params.update({k: str(v) for k, v in body.items() if v is not None})
+        else:
+            params.update(parse_qsl(raw.decode(errors="replace")))
+        status, answer = app.access_token(params)
+        self._send(status, answer)
+
     def _graphql(self, app: App, version: str) -> None:
         body = self._read_json()
-        if not app.check_token(self.headers.get("X-Shopify-Access-Token")):
+        scopes = app.authenticate(self.headers.get("X-Shopify-Access-Token"))
+        if scopes is None:
             self._send(401, INVALID_TOKEN_BODY)
             return
         if body is ValueError:
             self._send(400, {"errors": "Invalid JSON in request body"})
             return
-        status, payload = app.graphql(body)
+        status, payload = app.graphql(body, scopes)
         if status == 0:
             # Timeout fault: hold the connection past any sane client read timeout, then drop it unanswered.
             time.sleep(app.config.fault_timeout_seconds)

@@ -59,6 +59,10 @@ class State:
     deliveries: list[dict] = field(default_factory=list)
     # @idempotent keys of refundCreate: key -> {"fingerprint", "order_id", "refund_id"}
     idempotency: dict[str, dict] = field(default_factory=dict)
+    # Issued access tokens: token -> {"scope", "grant", "issued_at", "expires_at" (None: offline)}
+    access_tokens: dict[str, dict] = field(default_factory=dict)
+    # Install codes not yet exchanged: code -> {"client_id", "scope", "issued_at"}
+    auth_codes: dict[str, dict] = field(default_factory=dict)
     fo_index: dict[int, int] = field(default_factory=dict)  # fulfillment order id -> order id (not saved)
 
 
@@ -166,6 +170,8 @@ class Store:
             "calls": s.calls,
             "deliveries": s.deliveries,
             "idempotency": s.idempotency,
+            "access_tokens": s.access_tokens,
+            "auth_codes": s.auth_codes,
         }
 
     def load_json(self, data: dict[str, Any]) -> None:
@@ -186,6 +192,8 @@ class Store:
         s.calls = data.get("calls", [])
         s.deliveries = data.get("deliveries", [])
         s.idempotency = data.get("idempotency", {})
+        s.access_tokens = data.get("access_tokens", {})
+        s.auth_codes = data.get("auth_codes", {})
         self.state = s
 
     def save(self) -> None:

@@ -49,6 +49,10 @@ class Devstore:
         token: str = "devstore-test-token",  # noqa: S107 - test defaults, not secrets
         webhook_url: str | None = None,
         webhook_secret: str = "devstore-test-secret",  # noqa: S107
+        client_id: str = "devstore-test-client-id",
+        client_secret: str = "devstore-test-client-secret",  # noqa: S107
+        scopes: str | None = None,
+        token_lifetime: int | None = None,
         bucket: float = 2000,
         restore_rate: float = 100,
         state_file: str | Path | None = None,
@@ -59,6 +63,10 @@ class Devstore:
         self.token = token
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.scopes = scopes  # None: the devstore's default (what the portal needs)
+        self.token_lifetime = token_lifetime  # None: the devstore's default (86399 s)
         self.bucket = bucket
         self.restore_rate = restore_rate
         self.state_file = Path(state_file) if state_file else None
@@ -81,6 +89,10 @@ class Devstore:
             self.token,
             "--webhook-secret",
             self.webhook_secret,
+            "--client-id",
+            self.client_id,
+            "--client-secret",
+            self.client_secret,
             "--seed",
             str(self.seed),
             "--bucket",
@@ -88,6 +100,10 @@ class Devstore:
             "--restore-rate",
             str(self.restore_rate),
         ]
+        if self.scopes is not None:
+            cmd += ["--scopes", self.scopes]
+        if self.token_lifetime is not None:
+            cmd += ["--token-lifetime", str(self.token_lifetime)]
         if self.webhook_url:
             cmd += ["--webhook-url", self.webhook_url]
         if self.state_file:
@@ -206,6 +222,79 @@ class Devstore:
         if status != 200:
             raise DevstoreError(f"graphql -> HTTP {status}: {payload}")
         return payload
+
+    # --- access tokens (/admin/oauth/...) -----------------------------------------------------------
+
+    def token_request(self, params: dict[str, str], *, as_json: bool = False) -> tuple[int, Any]:
+        """POST /admin/oauth/access_token form-encoded (or as JSON); returns (status, JSON body)."""
+        if as_json:
+            return self._request("POST", "/admin/oauth/access_token", params)
+        request = urllib.request.Request(  # noqa: S310 - our own http base URL
+            self.base_url + "/admin/oauth/access_token",
+            data=urllib.parse.urlencode(params).encode(),
+            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def request_token(self) -> dict:
+        """A token by the client credentials grant: ``{"access_token", "scope", "expires_in"}``."""
+        status, body = self.token_request(
+            {
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            }
+        )
+        if status != 200:
+            raise DevstoreError(f"client credentials grant -> {status}: {body}")
+        return body
+
+    def authorize(self, redirect_uri: str, *, scope: str | None = None, state: str | None = None) -> dict:
+        """Walk the install page: the query parameters Shopify would redirect back with (code, hmac, …)."""
+        query = {"client_id": self.client_id, "redirect_uri": redirect_uri}
+        if scope is not None:
+            query["scope"] = scope
+        if state is not None:
+            query["state"] = state
+        status, location = self.redirect_target("/admin/oauth/authorize?" + urllib.parse.urlencode(query))
+        if status != 302:
+            raise DevstoreError(f"authorize -> {status}: {location}")
+        return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+
+    def redirect_target(self, path: str) -> tuple[int, str]:
+        """GET without following a redirect: (status, Location header or the body)."""
+
+        class Stay(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        opener = urllib.request.build_opener(Stay)
+        try:
+            with opener.open(self.base_url + path, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Location") or exc.read().decode()
+
+    def exchange_code(self, code: str) -> dict:
+        """An offline token by the authorization code grant: ``{"access_token", "scope"}``."""
+        status, body = self.token_request(
+            {"client_id": self.client_id, "client_secret": self.client_secret, "code": code}
+        )
+        if status != 200:
+            raise DevstoreError(f"authorization code grant -> {status}: {body}")
+        return body
+
+    def expire_tokens(self) -> int:
+        """Make every issued token expire now (the static ``token`` stays valid); returns how many."""
+        return self.post("/_devstore/tokens/expire")["expired"]
+
+    def tokens(self) -> list[dict]:
+        return self.get("/_devstore/tokens")
 
     # --- control API -------------------------------------------------------------------------------
 

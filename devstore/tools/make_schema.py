@@ -44,6 +44,7 @@ WANTED: dict[str, list[str]] = {
         "bulkOperation",
         "webhookSubscriptions",
         "fulfillmentOrder",
+        "currentAppInstallation",
     ],
     "Mutation": [
         "orderCancel",
@@ -59,6 +60,8 @@ WANTED: dict[str, list[str]] = {
     ],
     "Node": ["id"],
     "Shop": ["id", "name", "myshopifyDomain", "ianaTimezone", "currencyCode", "email"],
+    "AppInstallation": ["id", "accessScopes"],
+    "AccessScope": ["handle"],
     "Order": [
         "id",
         "legacyResourceId",
