@@ -8,7 +8,8 @@ from celery import shared_task
 from django.db import OperationalError
 
 from cancellations.notifications import request_event_notify
-from cancellations.services.push import request_push, requests_sweep
+from cancellations.services.push import request_push
+from cancellations.services.sweep import requests_sweep
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, priority=0)  # ahead of the rest: see settings

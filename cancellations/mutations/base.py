@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -53,7 +54,7 @@ class Answer:
     finished: bool = True
 
 
-class MutationUnit(Generic[Truth]):
+class MutationUnit(ABC, Generic[Truth]):
     """One Shopify operation as the outbox knows it: plan, is-it-done, send.
 
     `Truth` is what the unit reads from Shopify to decide (the order, or its payments); `read` returns
@@ -70,20 +71,22 @@ class MutationUnit(Generic[Truth]):
         sent again. Zero where a resend cannot apply twice (same value, or an idempotency key)."""
         return 0.0
 
+    @abstractmethod
     def plan(self, request: Request) -> dict[str, Any]:
         """The call's variables, fixed with the decision (what may only be known later is read at send)."""
-        raise NotImplementedError
+        ...
 
-    def read(self, client: ShopifyClient, request: Request) -> Truth | None:
-        raise NotImplementedError
+    @abstractmethod
+    def read(self, client: ShopifyClient, request: Request) -> Truth | None: ...
 
+    @abstractmethod
     def check(self, mutation: ShopifyMutation, truth: Truth, *, sent_before: bool) -> Verdict:
         """`sent_before`: a call of this row left this process before the one being decided on (so an
         effect Shopify shows may be ours)."""
-        raise NotImplementedError
+        ...
 
-    def send(self, client: ShopifyClient, mutation: ShopifyMutation, truth: Truth) -> Answer:
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, client: ShopifyClient, mutation: ShopifyMutation, truth: Truth) -> Answer: ...
 
     def refusal_may_be_ours(self, exc: ShopifyUserError) -> bool:
         """Shopify refused a resend in words that mean an earlier call of ours may be under way."""

@@ -2,9 +2,10 @@
 
 from cancellations.errors import RequestNotAllowed
 from cancellations.services.policies import policy_get_or_create
-from cancellations.services.push import PushOutcome, request_push, requests_sweep
+from cancellations.services.push import PushOutcome, request_push
 from cancellations.services.reactions import requests_react_to_orders
 from cancellations.services.requests import request_approve, request_reject, request_retry, request_submit
+from cancellations.services.sweep import requests_sweep
 
 __all__ = [
     "PushOutcome",

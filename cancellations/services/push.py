@@ -20,7 +20,7 @@ run by a Celery task and re-run until it says it is done:
 
 Transient failures (5xx, timeouts, throttling) end an attempt with a backoff (bounded, then failed);
 Shopify's user errors fail at once with Shopify's message. The sweeper re-queues requests whose worker
-vanished (`requests_sweep`).
+vanished (`services/sweep.py`).
 """
 
 from __future__ import annotations
@@ -35,16 +35,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from cancellations import conf
-from cancellations.models import REDACTED, Request, RequestEvent, ShopifyMutation
+from cancellations.models import REDACTED, Request, ShopifyMutation
 from cancellations.mutations import Answer, MutationUnit, Verdict, unit_for
-from cancellations.queue import enqueue_notification, enqueue_push
 from cancellations.services.transitions import Actor, LeaseLost, event_record, request_move
 from shopify_sync.client import ShopifyClient
-from shopify_sync.enqueue import broker_has_backlog
 from shopify_sync.errors import (
     ShopifyAuthError,
     ShopifyError,
@@ -443,48 +440,3 @@ def _refused(
     if verdict is not None and verdict.blocked:
         return _fail(lease, verdict.failure, _user_error_message(exc))
     raise exc
-
-
-# -- the sweeper -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SweepResult:
-    pushes_queued: int
-    emails_queued: int
-
-
-def requests_sweep(*, now: datetime | None = None, limit: int = 500) -> SweepResult:
-    """Re-queue what no worker finished: approved or pushing requests overdue by the grace period whose
-    lease is free or expired (broker down at approval, worker killed, a retry that never got queued), and
-    e-mails whose event committed but were never sent. Each re-queued request's due time moves on, so a
-    slow queue is not flooded with copies. While the broker holds a backlog, it waits for the next run:
-    what it would re-queue is most likely queued already (`shopify_sync.enqueue.broker_has_backlog`)."""
-    if broker_has_backlog():
-        return SweepResult(pushes_queued=0, emails_queued=0)
-    now = now or timezone.now()
-    overdue = now - timedelta(seconds=conf.sweep_grace_seconds())
-    due = list(
-        Request.objects.filter(state__in=[Request.State.APPROVED, Request.State.PUSHING], due_at__lt=overdue)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    pushes = 0
-    for request_id in due:
-        if enqueue_push(request_id):
-            Request.objects.filter(pk=request_id, due_at__lt=overdue).update(due_at=now)
-            pushes += 1
-    unsent = list(
-        RequestEvent.objects.filter(
-            notify=True,
-            notified_at__isnull=True,
-            at__lt=now - timedelta(seconds=conf.notification_grace_seconds()),
-        )
-        .order_by("at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    emails = sum(1 for event_id in unsent if enqueue_notification(event_id))
-    if pushes or emails:
-        logger.info("sweeper re-queued %d pushes and %d e-mails", pushes, emails)
-    return SweepResult(pushes_queued=pushes, emails_queued=emails)

@@ -1,0 +1,64 @@
+"""The sweeper (beat, every minute): what no worker finished goes back on the queue.
+
+A push queued on commit can be lost: the broker was down at approval, a worker was killed, a retry was
+never queued. So can a notification e-mail. Both leave their row in the database, which is what this
+reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from cancellations import conf
+from cancellations.models import Request, RequestEvent
+from cancellations.queue import enqueue_notification, enqueue_push
+from shopify_sync.enqueue import broker_has_backlog
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    pushes_queued: int
+    emails_queued: int
+
+
+def requests_sweep(*, now: datetime | None = None, limit: int = 500) -> SweepResult:
+    """Re-queue what no worker finished: approved or pushing requests overdue by the grace period whose
+    lease is free or expired (broker down at approval, worker killed, a retry that never got queued), and
+    e-mails whose event committed but were never sent. Each re-queued request's due time moves on, so a
+    slow queue is not flooded with copies. While the broker holds a backlog, it waits for the next run:
+    what it would re-queue is most likely queued already (`shopify_sync.enqueue.broker_has_backlog`)."""
+    if broker_has_backlog():
+        return SweepResult(pushes_queued=0, emails_queued=0)
+    now = now or timezone.now()
+    overdue = now - timedelta(seconds=conf.sweep_grace_seconds())
+    due = list(
+        Request.objects.filter(state__in=[Request.State.APPROVED, Request.State.PUSHING], due_at__lt=overdue)
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    pushes = 0
+    for request_id in due:
+        if enqueue_push(request_id):
+            Request.objects.filter(pk=request_id, due_at__lt=overdue).update(due_at=now)
+            pushes += 1
+    unsent = list(
+        RequestEvent.objects.filter(
+            notify=True,
+            notified_at__isnull=True,
+            at__lt=now - timedelta(seconds=conf.notification_grace_seconds()),
+        )
+        .order_by("at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    emails = sum(1 for event_id in unsent if enqueue_notification(event_id))
+    if pushes or emails:
+        logger.info("sweeper re-queued %d pushes and %d e-mails", pushes, emails)
+    return SweepResult(pushes_queued=pushes, emails_queued=emails)
