@@ -56,8 +56,10 @@ lock: $(VENV)/.dev-installed
 run: export DEBUG ?= true
 run: export SHOPIFY_SHOP_DOMAIN ?= devstore.myshopify.com
 run: export SHOPIFY_API_BASE_URL ?= http://127.0.0.1:8765
-run: export SHOPIFY_ACCESS_TOKEN ?= shpat_devstore_local_token
-run: export SHOPIFY_API_SECRET ?= devstore-webhook-secret
+# The devstore plays a Dev Dashboard app's store: the portal gets its tokens by client credentials (and
+# renews them), the client secret signs the webhooks.
+run: export SHOPIFY_CLIENT_ID ?= devstore-client-id
+run: export SHOPIFY_CLIENT_SECRET ?= devstore-client-secret
 run: export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 run: $(VENV)/.runtime-installed
 	@mkdir -p var

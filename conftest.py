@@ -21,6 +21,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests make hundreds of users and sign-ins; the production hasher is slow on purpose (a million
     # PBKDF2 rounds each). What is tested is who may sign in, not the hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Django runs tests with DEBUG off, where stored Shopify tokens need a configured key; one per run,
+    # in the environment too, so the portal processes a test starts share it.
+    if not settings.PORTAL_ENCRYPTION_KEYS:
+        from cryptography.fernet import Fernet
+
+        os.environ["PORTAL_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
+        settings.PORTAL_ENCRYPTION_KEYS = [os.environ["PORTAL_ENCRYPTION_KEYS"]]
     # Under pytest-xdist (`-n 2`) the workers share one Redis: the cache (rate limits, sign-in codes) gets
     # a prefix per worker, so one worker's rate-limit counters never refuse the other's requests.
     worker = os.environ.get("PYTEST_XDIST_WORKER")

@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import oauth
+from . import oauth, protected_data, versions
 from .app import App, Config
 from .server import DevstoreServer
 from .store import ShopConfig
@@ -38,6 +38,27 @@ def parse_args(argv: list[str] | None = None) -> Config:
         default=oauth.DEFAULT_TOKEN_LIFETIME,
         help="seconds a client-credentials token lives (Shopify: 86399)",
     )
+    p.add_argument(
+        "--protected-data",
+        default=",".join(protected_data.FIELDS),
+        help="comma-separated protected customer fields the app may read, among "
+        f"{','.join(protected_data.FIELDS)}, or 'none' for Level 1 only: refused fields come back null "
+        "with Shopify's ACCESS_DENIED error and are null in webhooks (default: all four)",
+    )
+    p.add_argument(
+        "--api-versions",
+        default=",".join(versions.DEFAULT_API_VERSIONS),
+        help="comma-separated stable Admin API versions served (every answer names its version in "
+        "X-Shopify-API-Version); an older version falls forward to the oldest of these, as on Shopify, "
+        "while a newer or malformed one gets 404; 'unstable' is always served "
+        f"(default: {','.join(versions.DEFAULT_API_VERSIONS)})",
+    )
+    p.add_argument(
+        "--deprecated-versions",
+        default="",
+        help="comma-separated versions (among --api-versions) announced as deprecated: their answers carry "
+        "X-Shopify-API-Deprecated-Reason even when no deprecated field is used (default: none)",
+    )
     p.add_argument("--webhook-url", default=None, help="receives every order webhook")
     p.add_argument("--webhook-secret", default="devstore-secret", help="HMAC key for X-Shopify-Hmac-Sha256")
     p.add_argument("--webhook-retry-base", type=float, default=0.5, help="seconds before the first retry")
@@ -59,6 +80,19 @@ def parse_args(argv: list[str] | None = None) -> Config:
         p.error("--token-lifetime must be at least 1 second")
     if a.webhook_url and not a.webhook_url.startswith(("http://", "https://")):
         p.error("--webhook-url must be an http(s) URL")
+    try:
+        protected_fields = protected_data.parse(a.protected_data)
+    except ValueError as exc:
+        p.error(f"--protected-data: {exc}")
+    try:
+        api_versions = versions.parse_versions(a.api_versions)
+        deprecated_versions = versions.parse_versions(a.deprecated_versions)
+    except ValueError as exc:
+        p.error(f"--api-versions/--deprecated-versions: {exc}")
+    if not api_versions:
+        p.error("--api-versions must name at least one version")
+    if not set(deprecated_versions) <= set(api_versions):
+        p.error("--deprecated-versions must be among --api-versions")
     return Config(
         host=a.host,
         port=a.port,
@@ -79,6 +113,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
         job_delay=a.job_delay,
         bulk_delay=a.bulk_delay,
         fault_timeout_seconds=a.fault_timeout_seconds,
+        protected_fields=protected_fields,
+        api_versions=api_versions,
+        deprecated_versions=frozenset(deprecated_versions),
         shop=ShopConfig(name=a.shop_name, domain=a.shop_domain, timezone=a.timezone, currency=a.currency),
     )
 

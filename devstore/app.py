@@ -22,7 +22,7 @@ from graphql import (
     validate,
 )
 
-from . import actions, clock, oauth
+from . import actions, clock, oauth, protected_data, versions
 from .cost import MAX_QUERY_COST, CostCalculator, max_cost_error
 from .faults import Faults
 from .mutations import Mutation
@@ -62,6 +62,11 @@ class Config:
     job_delay: float = 0.3
     bulk_delay: float = 0.2
     fault_timeout_seconds: float = 10.0
+    # Which protected customer fields (name, email, phone, address) the app may read: protected_data.py.
+    protected_fields: frozenset[str] = protected_data.ALL
+    # Stable API versions served, oldest first (older ones fall forward), and those announced as deprecated.
+    api_versions: tuple[str, ...] = versions.DEFAULT_API_VERSIONS
+    deprecated_versions: frozenset[str] = frozenset()
     shop: ShopConfig = field(default_factory=ShopConfig)
 
 
@@ -69,6 +74,7 @@ def load_schema() -> GraphQLSchema:
     schema = build_schema(SCHEMA_PATH.read_text(), assume_valid=True)
     node = schema.get_type("Node")
     node.resolve_type = resolve_node_type  # type: ignore[union-attr]
+    protected_data.install(schema)
     return schema
 
 
@@ -127,6 +133,10 @@ class App:
         )
         self.bucket = LeakyBucket(config.bucket, config.restore_rate)
         self.faults = Faults(config.random_seed)
+        # Changed at runtime by POST /_devstore/protected-data; a request reads it once (Context).
+        self.protected_fields = config.protected_fields
+        # Changed at runtime by POST /_devstore/api-versions.
+        self.deprecated_versions = config.deprecated_versions
         self.base_url = f"http://{config.host}:{config.port}"
         if config.state_file is not None:
             self.bulk_dir = config.state_file.parent / (config.state_file.name + ".bulk")
@@ -154,7 +164,7 @@ class App:
         if not self.store.load() and self.config.seed:
             seed.seed_store(self.store, self.config.seed, self.config.random_seed)
             self.persist()
-        self.store.emit = self.webhooks.emit
+        self.store.emit = self._emit
         self._ticker.start()
 
     def stop(self) -> None:
@@ -178,15 +188,21 @@ class App:
         self.webhooks.clear()
         self.faults.clear()
         self.bucket.reset()
+        self.protected_fields = self.config.protected_fields
+        self.deprecated_versions = self.config.deprecated_versions
         with self.store.lock:
             self.store.emit = None
             self.store.reset()
             if seed_count:
                 seed.seed_store(self.store, seed_count, self.config.random_seed)
-            self.store.emit = self.webhooks.emit
+            self.store.emit = self._emit
         self.persist()
 
     # --- webhooks ----------------------------------------------------------------------------------
+
+    def _emit(self, topic: str, body: dict, subscribers_only: bool = False) -> None:
+        """Queue a webhook as the app may see it: redacted to the protected fields granted now."""
+        self.webhooks.emit(topic, protected_data.redact_rest(body, self.protected_fields), subscribers_only)
 
     def _subscribers(self, topic: str) -> list[str]:
         with self.store.lock:
@@ -236,9 +252,10 @@ class App:
                 }
             )
 
-    def graphql(self, body: Any, scopes: tuple[str, ...]) -> tuple[int, Any]:
+    def graphql(self, body: Any, scopes: tuple[str, ...], deprecated: list[str]) -> tuple[int, Any]:
         """Answer one authenticated Admin API request (``scopes``: what its token was granted): returns
-        (HTTP status, JSON body) or (0, None) for a timeout fault."""
+        (HTTP status, JSON body) or (0, None) for a timeout fault. A valid document's deprecated fields,
+        arguments and enum values are appended to ``deprecated`` (for X-Shopify-API-Deprecated-Reason)."""
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return 400, {"errors": {"query": "Required parameter missing or invalid"}}
         query = body["query"]
@@ -274,6 +291,7 @@ class App:
         problems = validate(self.schema, document)
         if problems:
             return 200, {"errors": [shopify_validation_error(p, operation_name) for p in problems]}
+        deprecated.extend(versions.deprecated_usages(self.schema, document))
         if operation is None:
             return 200, {
                 "errors": [
@@ -337,6 +355,10 @@ class App:
             extensions["search"] = context.search
         response["extensions"] = extensions
         return 200, response
+
+    def version_headers(self, version: str, deprecated: list[str]) -> dict[str, str]:
+        """X-Shopify-API-Version and, if anything is deprecated, X-Shopify-API-Deprecated-Reason."""
+        return versions.response_headers(version, deprecated, self.deprecated_versions)
 
     # --- access tokens ----------------------------------------------------------------------------
 

@@ -155,6 +155,20 @@ def encode_row(row: dict) -> str:
     return json.dumps(row, separators=(",", ":"), ensure_ascii=False).replace("/", "\\/")
 
 
+class BulkFailed(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _error_code(errors: list[GraphQLError]) -> str:
+    """BulkOperationErrorCode for a page that errored: ACCESS_DENIED when a field was refused (Shopify's
+    schema: the query "returned access denied"), such as protected customer data (protected_data.py)."""
+    if any((e.extensions or {}).get("code") == "ACCESS_DENIED" for e in errors):
+        return "ACCESS_DENIED"
+    return "INTERNAL_SERVER_ERROR"
+
+
 def _run(app: App, op_id: int, document: DocumentNode) -> None:
     store = app.store
     time.sleep(app.config.bulk_delay)
@@ -180,7 +194,7 @@ def _run(app: App, op_id: int, document: DocumentNode) -> None:
                 fragments = [d for d in document.definitions if not isinstance(d, OperationDefinitionNode)]
                 result = app.execute_internal(DocumentNode(definitions=(paged_op, *fragments)))
                 if result.errors or result.data is None:
-                    raise RuntimeError(result.errors[0].message if result.errors else "no data")
+                    raise BulkFailed(_error_code(result.errors or []))
                 conn = result.data[key]
                 nodes = [e["node"] for e in conn.get("edges") or []] or list(conn.get("nodes") or [])
                 for node in nodes:
@@ -193,6 +207,8 @@ def _run(app: App, op_id: int, document: DocumentNode) -> None:
                     break
                 after = info["endCursor"]
         status, error_code = "COMPLETED", None
+    except BulkFailed as exc:
+        status, error_code = "FAILED", exc.code
     except Exception:  # any failure is reported on the operation, as Shopify does (FAILED)
         status, error_code = "FAILED", "INTERNAL_SERVER_ERROR"
     with store.lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from . import actions, orders
+from . import actions, orders, protected_data, versions
 from .faults import KINDS
 
 if TYPE_CHECKING:
@@ -47,6 +47,10 @@ def _order_json(app: App, order: dict) -> dict:
     ]
     body["cancel_pending"] = bool(order.get("cancel_pending"))
     return body
+
+
+def _api_versions(app: App) -> dict:
+    return {"supported": list(app.config.api_versions), "deprecated": sorted(app.deprecated_versions)}
 
 
 def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
@@ -148,4 +152,30 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
             return 200, [{"access_token": t, **issued} for t, issued in store.state.access_tokens.items()]
     if parts == ["throttle"] and method == "GET":
         return 200, app.bucket.status()
+    if parts == ["protected-data"] and method == "GET":
+        return 200, {"fields": protected_data.listed(app.protected_fields)}
+    if parts == ["protected-data"] and method == "POST":
+        requested = body.get("fields") if isinstance(body, dict) else None
+        if not isinstance(requested, list) or not all(isinstance(f, str) for f in requested):
+            return 400, {"error": f"fields must be a list of {', '.join(protected_data.FIELDS)} (or empty)"}
+        try:
+            app.protected_fields = protected_data.parse(requested)
+        except ValueError as exc:
+            return 400, {"error": str(exc)}
+        return 200, {"fields": protected_data.listed(app.protected_fields)}
+    if parts == ["api-versions"] and method == "GET":
+        return 200, _api_versions(app)
+    if parts == ["api-versions"] and method == "POST":
+        requested = body.get("deprecated") if isinstance(body, dict) else None
+        if not isinstance(requested, list) or not all(isinstance(v, str) for v in requested):
+            return 400, {"error": "deprecated must be a list of versions (or empty)"}
+        try:
+            deprecated = versions.parse_versions(requested)
+        except ValueError as exc:
+            return 400, {"error": str(exc)}
+        unknown = sorted(set(deprecated) - set(app.config.api_versions))
+        if unknown:
+            return 400, {"error": f"not among the supported versions: {', '.join(unknown)}"}
+        app.deprecated_versions = frozenset(deprecated)
+        return 200, _api_versions(app)
     return 404, {"error": "unknown control endpoint"}

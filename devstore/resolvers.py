@@ -27,6 +27,7 @@ class Context:
         self.app = app
         self.store = app.store
         self.scopes = scopes  # granted to the request's access token
+        self.protected_fields = app.protected_fields  # protected customer fields the app may read
         self.search: list[dict] = []
         self.user_errors: dict[str, list[dict]] = {}
 

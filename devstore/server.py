@@ -12,13 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import control
+from . import control, versions
 from .app import INVALID_TOKEN_BODY, App
 
 GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[\w-]+)/graphql\.json$")
 BULK_PATH = re.compile(r"^/_devstore/bulk/(?P<id>\d+)\.jsonl$")
 OAUTH_GRANT_PATH = "/admin/oauth/access_token"
 AUTHORIZE_PATH = "/admin/oauth/authorize"
+NOT_FOUND_BODY = {"errors": "Not Found"}
 
 
 class DevstoreServer(ThreadingHTTPServer):
@@ -52,13 +53,21 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return ValueError
 
-    def _send(self, status: int, body: Any, content_type: str = "application/json; charset=utf-8") -> None:
+    def _send(
+        self,
+        status: int,
+        body: Any,
+        content_type: str = "application/json; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
         if isinstance(body, str):
             content_type = "text/html; charset=utf-8"
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -102,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
             status, payload = control.handle(app, method, url.path, url.query, body)
             self._send(status, payload)
             return
-        self._send(404, {"errors": "Not Found"})
+        self._send(404, NOT_FOUND_BODY)
 
     def _redirect(self, location: str) -> None:
         self.send_response(302)
@@ -131,16 +140,24 @@ class Handler(BaseHTTPRequestHandler):
         status, answer = app.access_token(params)
         self._send(status, answer)
 
-    def _graphql(self, app: App, version: str) -> None:
+    def _graphql(self, app: App, requested: str) -> None:
+        """Every answer names the version that served it (versions.py: an unsupported one falls forward)."""
         body = self._read_json()
+        version = versions.serving_version(requested, app.config.api_versions)
+        if version is None:
+            self._send(404, NOT_FOUND_BODY)
+            return
         scopes = app.authenticate(self.headers.get("X-Shopify-Access-Token"))
         if scopes is None:
-            self._send(401, INVALID_TOKEN_BODY)
+            self._send(401, INVALID_TOKEN_BODY, headers=app.version_headers(version, []))
             return
         if body is ValueError:
-            self._send(400, {"errors": "Invalid JSON in request body"})
+            self._send(
+                400, {"errors": "Invalid JSON in request body"}, headers=app.version_headers(version, [])
+            )
             return
-        status, payload = app.graphql(body, scopes)
+        deprecated: list[str] = []
+        status, payload = app.graphql(body, scopes, deprecated)
         if status == 0:
             # Timeout fault: hold the connection past any sane client read timeout, then drop it unanswered.
             time.sleep(app.config.fault_timeout_seconds)
@@ -148,12 +165,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
-        self._send(status, payload)
+        self._send(status, payload, headers=app.version_headers(version, deprecated))
 
     def _bulk_file(self, app: App, op_id: int) -> None:
         path = app.bulk_dir / f"{op_id}.jsonl"
         if not path.exists():
-            self._send(404, {"errors": "Not Found"})
+            self._send(404, NOT_FOUND_BODY)
             return
         size = path.stat().st_size
         self.send_response(200)

@@ -53,6 +53,9 @@ class Devstore:
         client_secret: str = "devstore-test-client-secret",  # noqa: S107
         scopes: str | None = None,
         token_lifetime: int | None = None,
+        protected_data: str | None = None,
+        api_versions: Iterable[str] | None = None,
+        deprecated_versions: Iterable[str] = (),
         bucket: float = 2000,
         restore_rate: float = 100,
         state_file: str | Path | None = None,
@@ -67,6 +70,9 @@ class Devstore:
         self.client_secret = client_secret
         self.scopes = scopes  # None: the devstore's default (what the portal needs)
         self.token_lifetime = token_lifetime  # None: the devstore's default (86399 s)
+        self.protected_data = protected_data  # None: all of name,email,phone,address; "none": Level 1 only
+        self.api_versions = list(api_versions) if api_versions is not None else None  # None: the default
+        self.deprecated_versions = list(deprecated_versions)
         self.bucket = bucket
         self.restore_rate = restore_rate
         self.state_file = Path(state_file) if state_file else None
@@ -104,6 +110,12 @@ class Devstore:
             cmd += ["--scopes", self.scopes]
         if self.token_lifetime is not None:
             cmd += ["--token-lifetime", str(self.token_lifetime)]
+        if self.protected_data is not None:
+            cmd += ["--protected-data", self.protected_data]
+        if self.api_versions is not None:
+            cmd += ["--api-versions", ",".join(self.api_versions)]
+        if self.deprecated_versions:
+            cmd += ["--deprecated-versions", ",".join(self.deprecated_versions)]
         if self.webhook_url:
             cmd += ["--webhook-url", self.webhook_url]
         if self.state_file:
@@ -176,6 +188,18 @@ class Devstore:
         headers: dict | None = None,
         timeout: float = 30,
     ) -> tuple[int, Any]:
+        status, _headers, payload = self._exchange(method, path_or_url, body, headers, timeout)
+        return status, payload
+
+    def _exchange(
+        self,
+        method: str,
+        path_or_url: str,
+        body: Any = None,
+        headers: dict | None = None,
+        timeout: float = 30,
+    ) -> tuple[int, dict[str, str], Any]:
+        """(status, response headers with lower-case names, JSON body or text)."""
         url = path_or_url if path_or_url.startswith("http") else self.base_url + path_or_url
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(  # noqa: S310 - our own http base URL
@@ -185,12 +209,14 @@ class Devstore:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 raw = response.read()
                 status = response.status
+                answered = response.headers
         except urllib.error.HTTPError as exc:
-            raw, status = exc.read(), exc.code
+            raw, status, answered = exc.read(), exc.code, exc.headers
+        names = {k.lower(): v for k, v in answered.items()}
         try:
-            return status, json.loads(raw) if raw else None
+            return status, names, json.loads(raw) if raw else None
         except ValueError:
-            return status, raw.decode(errors="replace")
+            return status, names, raw.decode(errors="replace")
 
     def get(self, path: str) -> Any:
         status, body = self._request("GET", path)
@@ -222,6 +248,23 @@ class Devstore:
         if status != 200:
             raise DevstoreError(f"graphql -> HTTP {status}: {payload}")
         return payload
+
+    def graphql_exchange(
+        self,
+        query: str,
+        variables: dict | None = None,
+        *,
+        version: str = API_VERSION,
+        token: str | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        """Like `graphql` but any status: (status, response headers with lower-case names, body), e.g.
+        ``headers["x-shopify-api-version"]`` and ``headers.get("x-shopify-api-deprecated-reason")``."""
+        return self._exchange(
+            "POST",
+            self.graphql_url(version),
+            {"query": query, "variables": variables or {}},
+            {"X-Shopify-Access-Token": token or self.token},
+        )
 
     # --- access tokens (/admin/oauth/...) -----------------------------------------------------------
 
@@ -328,6 +371,23 @@ class Devstore:
 
     def webhooks(self) -> list[dict]:
         return self.get("/_devstore/webhooks")
+
+    def set_protected_data(self, fields: Iterable[str]) -> list[str]:
+        """Grant the app these protected customer fields (of name, email, phone, address) from now on, and
+        no others (``[]``: Level 1 only); returns what is granted. ``reset`` restores the startup grant."""
+        return self.post("/_devstore/protected-data", {"fields": list(fields)})["fields"]
+
+    def protected_data_granted(self) -> list[str]:
+        return self.get("/_devstore/protected-data")["fields"]
+
+    def set_deprecated_versions(self, versions: Iterable[str]) -> list[str]:
+        """Announce these API versions (among those served) as deprecated from now on; ``[]`` for none.
+        ``reset`` restores the startup list."""
+        return self.post("/_devstore/api-versions", {"deprecated": list(versions)})["deprecated"]
+
+    def versions(self) -> dict:
+        """``{"supported": [...], "deprecated": [...]}``, oldest first."""
+        return self.get("/_devstore/api-versions")
 
     def reset(self, seed: int | None = None) -> dict:
         return self.post("/_devstore/reset", {"seed": seed} if seed else {})

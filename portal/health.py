@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
+
+from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest
 
 from portal.celery import app as celery_app
+from shopify_sync.connection_checks import Check, connection_checks
+from shopify_sync.services.shops import shop_get_or_create_current
 
 
 def database_status() -> str:
@@ -15,6 +21,22 @@ def database_status() -> str:
     except Exception as exc:  # any failure means "down"; the class name says which kind
         return f"down ({type(exc).__name__})"
     return "ok"
+
+
+def deep_allowed(request: HttpRequest) -> bool:
+    """Staff, or a monitor presenting `HEALTHZ_TOKEN` as a bearer token (compared in constant time)."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return True
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    expected = settings.HEALTHZ_TOKEN
+    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(presented, expected)
+
+
+def shopify_checks() -> list[Check]:
+    try:
+        return connection_checks(shop_get_or_create_current())
+    except Exception as exc:  # a broken connection is a health answer, not a 500
+        return [Check("connection", "fail", f"{type(exc).__name__}")]
 
 
 def broker_status() -> str:

@@ -204,10 +204,24 @@ X_FRAME_OPTIONS = "DENY"
 
 # Shopify: the one store this portal serves, and how to reach its Admin API (a devstore in development).
 SHOPIFY_SHOP_DOMAIN = env.str("SHOPIFY_SHOP_DOMAIN", default="devstore.myshopify.com")
+# The app made in Shopify's Dev Dashboard: its client id and secret get the portal its access tokens
+# (client credentials grant, renewed before they expire) and the secret signs Shopify's webhooks.
+SHOPIFY_CLIENT_ID = env.str("SHOPIFY_CLIENT_ID", default="")
+SHOPIFY_CLIENT_SECRET = env.str("SHOPIFY_CLIENT_SECRET", default="")
+# A legacy admin-created custom app's static token (shpat_...): used as it is, never renewed.
 SHOPIFY_ACCESS_TOKEN = env.str("SHOPIFY_ACCESS_TOKEN", default="")
-SHOPIFY_API_SECRET = env.list("SHOPIFY_API_SECRET", default=[])  # several during a secret rotation
+# More webhook secrets (an alias of the client secret kept from before; old and new during a rotation).
+SHOPIFY_API_SECRET = env.list("SHOPIFY_API_SECRET", default=[])
+# A token that expires is renewed this many seconds before it does (and once more on a 401).
+SHOPIFY_TOKEN_RENEW_BEFORE_SECONDS = env.int("SHOPIFY_TOKEN_RENEW_BEFORE_SECONDS", default=60 * 60)
+# A bearer token that lets a monitor ask `/healthz?deep=1` (Shopify checks) without a staff sign-in.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
+# Fernet keys, newest first, for tokens and secrets at rest (shopify_sync/encryption.py).
+PORTAL_ENCRYPTION_KEYS = env.list("PORTAL_ENCRYPTION_KEYS", default=[])
 SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2026-07")
 SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default="") or f"https://{SHOPIFY_SHOP_DOMAIN}"
+# Development only: devstores standing in for other shops, "shop.myshopify.com=http://127.0.0.1:8766,...".
+SHOPIFY_API_BASE_URLS = env.dict("SHOPIFY_API_BASE_URLS", default={})
 
 # Webhook intake (see shopify_sync/webhooks/intake.py): with Redis, order webhooks are answered once they are
 # in a Redis stream (append-only file in production) and a worker moves them into the database in batches;
@@ -268,6 +282,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "shopify-sync-orders-incremental": {
         "task": "shopify_sync.tasks.sync_orders_incremental",
         "schedule": 60.0 * env.int("SHOPIFY_SYNC_INTERVAL_MINUTES", default=5),
+    },
+    # Subscriptions Shopify deleted after failed deliveries are made again (then a catch-up sync).
+    "shopify-webhook-subscriptions-verify": {
+        "task": "shopify_sync.tasks.webhook_subscriptions_verify",
+        "schedule": 60.0 * 60 * env.int("SHOPIFY_WEBHOOK_VERIFY_INTERVAL_HOURS", default=4),
     },
     # Webhook deliveries stored while the broker was down (or whose worker died) get processed anyway.
     "webhook-deliveries-retry-unprocessed": {

@@ -41,9 +41,19 @@ FORM_METHODS = ("GET", "HEAD", "POST")
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the broker answer; 503 naming what is down (for load balancers)."""
-    status = {"database": health.database_status(), "broker": health.broker_status()}
+    """200 when the database and the broker answer; 503 naming what is down (for load balancers).
+
+    `?deep=1` adds the Shopify connection checks of `shopify_check` (six calls to Shopify): for staff, or
+    with `Authorization: Bearer <HEALTHZ_TOKEN>` (a monitor); anyone else gets 403."""
+    deep = request.GET.get("deep") == "1"
+    if deep and not health.deep_allowed(request):
+        return JsonResponse({"error": "deep checks need a staff sign-in or the HEALTHZ_TOKEN"}, status=403)
+    status: dict = {"database": health.database_status(), "broker": health.broker_status()}
     healthy = all(value == "ok" for value in status.values())
+    if deep:
+        checks = health.shopify_checks()
+        status["shopify"] = {check.name: {"status": check.status, "detail": check.detail} for check in checks}
+        healthy = healthy and not any(check.failed for check in checks)
     return JsonResponse(status, status=200 if healthy else 503)
 
 

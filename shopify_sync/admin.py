@@ -11,7 +11,15 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from shopify_sync.models import Customer, CustomerDataRequest, LineItem, Order, Shop, WebhookDelivery
+from shopify_sync.models import (
+    Customer,
+    CustomerDataRequest,
+    LineItem,
+    Order,
+    Shop,
+    ShopAccess,
+    WebhookDelivery,
+)
 from shopify_sync.selectors import webhook_intake_backlog
 from shopify_sync.services.webhooks import webhook_deliveries_reset_for_reprocessing
 from shopify_sync.tasks import webhook_delivery_enqueue_on_commit
@@ -29,8 +37,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ShopAccessInline(admin.StackedInline):
+    """How the portal signs in to the shop; the token itself is never shown (not even encrypted)."""
+
+    model = ShopAccess
+    can_delete = False
+    fields = readonly_fields = ("grant", "expires_at", "scopes", "obtained_at", "renewals", "last_error")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Shop)
 class ShopAdmin(ReadOnlyAdmin):
+    inlines = [ShopAccessInline]
     list_display = [
         "domain",
         "name",

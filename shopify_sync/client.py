@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 import requests
-from django.conf import settings
 from urllib3.exceptions import NewConnectionError
 
 from shopify_sync import graphql_results
@@ -123,6 +124,45 @@ class OrderPayments:
         return [t for t in self.transactions if t.kind in ("SALE", "CAPTURE") and t.status == "SUCCESS"]
 
 
+class TokenSource(Protocol):
+    """Where a client gets its access token (`shopify_sync.tokens.ShopToken` renews one that expires)."""
+
+    def current(self) -> str: ...
+
+    def renewed(self, rejected: str) -> str: ...
+
+
+class StaticToken:
+    """A token that is what it is: a legacy custom app's, or a test's."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "<StaticToken>"
+
+    def current(self) -> str:
+        return self._value
+
+    def renewed(self, rejected: str) -> str:
+        raise ShopifyAuthError(
+            "Shopify refused the access token (HTTP 401): check SHOPIFY_ACCESS_TOKEN and the app's scopes"
+        )
+
+
+# Shopify names a deprecated API version (or a deprecated field used) in this header of every answer.
+DEPRECATION_HEADER = "X-Shopify-API-Deprecated-Reason"
+_deprecations_logged: set[str] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedDataProbe:
+    orders_read: int
+    denied_fields: tuple[str, ...]  # Shopify's field names, e.g. "email", "firstName", "address1"
+
+
+_NOT_APPROVED_FIELD = re.compile(r"not approved to use the (\w+) field")
+
 REFUND_METHODS = {
     "original": {"originalPaymentMethodsRefund": True},
     "store_credit": {"storeCreditRefund": {}},
@@ -134,8 +174,9 @@ class ShopifyClient:
         self,
         *,
         base_url: str,
-        access_token: str,
         api_version: str,
+        token: TokenSource | None = None,
+        access_token: str | None = None,
         timeout: tuple[float, float] = (5.0, 30.0),
         max_attempts: int = 6,
         max_throttled_attempts: int = 30,
@@ -145,6 +186,12 @@ class ShopifyClient:
         bucket: CostBucket | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
+        if token is None:
+            if access_token is None:
+                raise TypeError("ShopifyClient needs a token source or an access token")
+            token = StaticToken(access_token)
+        self.token = token
+        self.api_version = api_version
         self.endpoint = f"{base_url.rstrip('/')}/admin/api/{api_version}/graphql.json"
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -154,27 +201,18 @@ class ShopifyClient:
         self._sleep = sleep
         self.bucket = bucket or CostBucket(sleep=sleep)
         self.session = session or requests.Session()
-        self.session.headers.update(
-            {"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"}
-        )
+        self.session.headers.update({"Content-Type": "application/json"})
         # Requested cost of each operation we have sent, by operation and page size: the bucket must hold
         # this much before we send it again.
         self._known_costs: dict[tuple[str, int | None], int] = {}
         self.requests_sent = 0
         self.throttled_answers = 0
         self.last_cost: dict = {}  # `extensions.cost` of the last answer
+        self.deprecation_reasons: set[str] = set()  # what Shopify said is deprecated in what we sent
+        self.served_version: str | None = None  # the version that answered: an unsupported one falls forward
 
     def __repr__(self) -> str:  # never show the token, even in a traceback's locals
         return f"<ShopifyClient {self.endpoint}>"
-
-    @classmethod
-    def from_settings(cls, **options) -> ShopifyClient:
-        return cls(
-            base_url=settings.SHOPIFY_API_BASE_URL,
-            access_token=settings.SHOPIFY_ACCESS_TOKEN,
-            api_version=settings.SHOPIFY_API_VERSION,
-            **options,
-        )
 
     # -- the transport ---------------------------------------------------------------------------------
 
@@ -225,24 +263,23 @@ class ShopifyClient:
             return body.get("data") or {}
 
     def _post(self, payload: dict) -> dict:
-        self.requests_sent += 1
-        try:
-            response = self.session.post(self.endpoint, json=payload, timeout=self.timeout)
-        except requests.ConnectionError as exc:
-            # A refused connection never carried the request; one lost half-way may have delivered it.
-            reason = getattr(exc.args[0], "reason", None) if exc.args else None
-            never_sent = isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError)
-            raise ShopifyTransientError(
-                f"connection failed: {type(exc).__name__}", may_have_applied=not never_sent
-            ) from None
-        except requests.Timeout as exc:
-            raise ShopifyTransientError(
-                f"no answer in time: {type(exc).__name__}", may_have_applied=True
-            ) from None
+        token = self.token.current()
+        response = self._send(payload, token)
+        if response.status_code == 401:
+            # Shopify ran nothing (not even a mutation): renew the token once and send again. A second
+            # 401 means the new token is refused too: an operator must act.
+            response = self._send(payload, self.token.renewed(rejected=token))
+        self.served_version = response.headers.get("X-Shopify-API-Version") or self.served_version
+        reason = response.headers.get(DEPRECATION_HEADER)
+        if reason:
+            self.deprecation_reasons.add(reason)
+            if reason not in _deprecations_logged:
+                _deprecations_logged.add(reason)
+                logger.warning("Shopify API %s is deprecated: %s", self.api_version, reason)
         if response.status_code in (401, 403):
             raise ShopifyAuthError(
-                f"Shopify refused the access token (HTTP {response.status_code}): check SHOPIFY_ACCESS_TOKEN "
-                "and the app's scopes"
+                f"Shopify refused the access token (HTTP {response.status_code}): check the app's "
+                "credentials and scopes (python manage.py shopify_check)"
             )
         if response.status_code == 429:
             raise ShopifyTransientError("HTTP 429 Too Many Requests", may_have_applied=False)
@@ -253,6 +290,27 @@ class ShopifyClient:
         except ValueError:
             raise ShopifyTransientError(
                 f"HTTP {response.status_code} with a body that is not JSON", may_have_applied=True
+            ) from None
+
+    def _send(self, payload: dict, token: str) -> requests.Response:
+        self.requests_sent += 1
+        try:
+            return self.session.post(
+                self.endpoint,
+                json=payload,
+                headers={"X-Shopify-Access-Token": token},
+                timeout=self.timeout,
+            )
+        except requests.ConnectionError as exc:
+            # A refused connection never carried the request; one lost half-way may have delivered it.
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            never_sent = isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError)
+            raise ShopifyTransientError(
+                f"connection failed: {type(exc).__name__}", may_have_applied=not never_sent
+            ) from None
+        except requests.Timeout as exc:
+            raise ShopifyTransientError(
+                f"no answer in time: {type(exc).__name__}", may_have_applied=True
             ) from None
 
     def _backoff(self, attempt: int, operation: str, exc: Exception) -> None:
@@ -323,6 +381,30 @@ class ShopifyClient:
             all_lines += page["nodes"]
             after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
         return graphql_results.order(node, line_items=all_lines)
+
+    def access_scopes(self) -> list[str]:
+        """The scopes this installation of the app is granted."""
+        installation = self.execute("app", "CurrentAppInstallation")["currentAppInstallation"]
+        return [scope["handle"] for scope in installation["accessScopes"]]
+
+    def protected_data_probe(self) -> ProtectedDataProbe:
+        """Read a few recent orders' names, e-mails and addresses, as Shopify lets this app see them."""
+        try:
+            nodes = self.execute("app", "ProtectedDataProbe")["orders"]["nodes"]
+        except ShopifyGraphQLError as exc:
+            if "ACCESS_DENIED" not in exc.codes:
+                raise
+            # Shopify answers the rest and names each refused field: "This app is not approved to use
+            # the email field. See https://shopify.dev/docs/apps/launch/protected-customer-data ..."
+            denied = {
+                match.group(1)
+                for error in exc.errors
+                if (match := _NOT_APPROVED_FIELD.search(str(error.get("message") or "")))
+            }
+            if not denied:  # a missing scope, not protected data: not this probe's to explain
+                raise
+            return ProtectedDataProbe(orders_read=0, denied_fields=tuple(sorted(denied)))
+        return ProtectedDataProbe(orders_read=len(nodes), denied_fields=())
 
     def job_done(self, job_id: str) -> bool:
         job = self.execute("job", "Job", {"id": job_id})["job"]

@@ -54,6 +54,37 @@ class Shop(models.Model):
         return self.domain
 
 
+class ShopAccess(models.Model):
+    """How the portal signs in to one shop's Admin API: the token it holds and what the token grants.
+
+    The token is stored encrypted (`shopify_sync.encryption`) and shown nowhere; `shopify_sync.tokens`
+    is the only reader. A legacy static token (`SHOPIFY_ACCESS_TOKEN`) is not stored here.
+    """
+
+    class Grant(models.TextChoices):
+        CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
+        AUTHORIZATION_CODE = "authorization_code", _("App install (offline token)")
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, primary_key=True, related_name="access")
+    grant = models.CharField(max_length=32, choices=Grant.choices)
+    token_ciphertext = models.TextField(blank=True, editable=False)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the token stops working; empty for one that never expires.")
+    )
+    scopes = models.JSONField(default=list, blank=True, help_text=_("The access scopes the token grants."))
+    obtained_at = models.DateTimeField(null=True, blank=True)
+    renewals = models.PositiveIntegerField(default=0, help_text=_("Tokens obtained so far."))
+    last_error = models.TextField(blank=True, help_text=_("Why the last token request failed, if it did."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("shop access")
+        verbose_name_plural = _("shop access")
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} ({self.grant})"
+
+
 class Customer(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="customers")
     shopify_gid = models.CharField(max_length=100)

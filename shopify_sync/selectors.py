@@ -6,14 +6,37 @@ from datetime import datetime
 
 import redis
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from shopify_sync.models import CustomerDataRequest, WebhookDelivery
+from shopify_sync.models import CustomerDataRequest, Shop, ShopAccess, WebhookDelivery
 from shopify_sync.webhooks import intake
 
 
 def configured_shop_domain() -> str:
     return settings.SHOPIFY_SHOP_DOMAIN.strip().lower()
+
+
+def shops_served() -> QuerySet[Shop]:
+    """The shops this deployment works for: the configured one, and every other that installed the app."""
+    return Shop.objects.filter(installed=True).filter(
+        Q(domain=configured_shop_domain()) | Q(access__grant=ShopAccess.Grant.AUTHORIZATION_CODE)
+    )
+
+
+def shop_is_served(domain: str) -> bool:
+    """Whether a (signed) webhook of `domain` is this deployment's. An uninstalled shop still is: its
+    `shop/redact` comes 48 hours after the uninstall."""
+    return (
+        domain == configured_shop_domain()
+        or Shop.objects.filter(domain=domain, access__grant=ShopAccess.Grant.AUTHORIZATION_CODE).exists()
+    )
+
+
+def webhook_secrets() -> list[str]:
+    """What may sign a webhook: the app's client secret (Shopify signs with it), then `SHOPIFY_API_SECRET`,
+    the older name of the same secret, which may hold old and new while a secret is rotated."""
+    found = [settings.SHOPIFY_CLIENT_SECRET, *settings.SHOPIFY_API_SECRET]
+    return list(dict.fromkeys(secret for secret in found if secret))
 
 
 def webhook_intake_backlog() -> int | None:

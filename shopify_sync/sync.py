@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from shopify_sync import bulk_jsonl, graphql_results
 from shopify_sync.client import ShopifyClient
+from shopify_sync.connection import client_for
 from shopify_sync.errors import ShopifyError
 from shopify_sync.models import Shop
 from shopify_sync.services.mirror import orders_upsert
@@ -85,8 +86,8 @@ def orders_sync_incremental(
     on_page: Callable[[SyncResult], None] | None = None,
 ) -> SyncResult:
     """Fetch every order changed since the cursor (or `since`) and upsert it. Raises SyncAlreadyRunning."""
-    client = client or ShopifyClient.from_settings()
     shop = shop or shop_get_or_create_current()
+    client = client or client_for(shop)
     if not _claim_lease(shop):
         raise SyncAlreadyRunning(f"a sync of {shop.domain} is already running")
     result = SyncResult(cursor=since or shop.sync_cursor)
@@ -129,8 +130,8 @@ def orders_import_bulk(
 ) -> SyncResult:
     """Import every order through a bulk operation. A bulk query already running (a previous import that
     crashed while waiting) is waited for rather than started again: Shopify runs one at a time anyway."""
-    client = client or ShopifyClient.from_settings()
     shop = shop or shop_get_or_create_current()
+    client = client or client_for(shop)
     operation = client.current_bulk_operation()
     if operation is None or operation.status not in {"CREATED", "RUNNING"}:
         operation = client.bulk_orders_start()

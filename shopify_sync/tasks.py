@@ -14,11 +14,13 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from shopify_sync import sync
+from shopify_sync.connection import client_for
 from shopify_sync.enqueue import broker_has_backlog, enqueue, enqueue_on_commit
 from shopify_sync.errors import ShopifyTransientError
-from shopify_sync.models import CustomerDataRequest, WebhookDelivery
-from shopify_sync.selectors import customer_data_requests_unsent
+from shopify_sync.models import CustomerDataRequest, Shop, WebhookDelivery
+from shopify_sync.selectors import customer_data_requests_unsent, shops_served
 from shopify_sync.services.privacy import customer_data_request_email
+from shopify_sync.services.shops import shop_get_or_create_current
 from shopify_sync.services.webhooks import (
     WEBHOOK_RETRY_AFTER,
     webhook_deliveries_due_for_retry,
@@ -27,6 +29,7 @@ from shopify_sync.services.webhooks import (
     webhook_intake_drain,
 )
 from shopify_sync.webhooks import intake, topics
+from shopify_sync.webhooks.subscriptions import endpoint_url, subscriptions_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -128,16 +131,57 @@ def customer_data_request_email_enqueue_on_commit(data_request_id: int) -> None:
     max_retries=5,
     ignore_result=False,
 )
-def sync_orders_incremental() -> int:
+def sync_orders_incremental(shop_id: int | None = None) -> int:
     """Beat, every few minutes (and once when a worker starts): fetch orders changed since the cursor.
-    Heals whatever webhooks were lost. A sync already running elsewhere makes this one a no-op."""
+    Heals whatever webhooks were lost. A sync already running elsewhere makes this one a no-op. Without
+    `shop_id`, one task per shop served is queued (the configured shop is synced here)."""
+    shop = _shop_or_fan_out(sync_orders_incremental, shop_id)
+    if shop is None or not shop.installed:  # uninstalled: Shopify would refuse; the admin says so
+        return 0
     try:
-        return sync.orders_sync_incremental().orders
+        return sync.orders_sync_incremental(shop=shop).orders
     except sync.SyncAlreadyRunning:
         return 0
 
 
+@shared_task(autoretry_for=(ShopifyTransientError,), retry_backoff=5, retry_backoff_max=300, max_retries=5)
+def webhook_subscriptions_verify(shop_id: int | None = None) -> int:
+    """Beat, every few hours (and once when a worker starts): subscribe every topic Shopify has no
+    subscription for at this deployment's address (made on connect; Shopify deletes one whose deliveries
+    keep failing), then catch up with a sync on what no webhook brought meanwhile."""
+    shop = _shop_or_fan_out(webhook_subscriptions_verify, shop_id)
+    url = endpoint_url()
+    if shop is None or not shop.installed or not url:
+        if not url:
+            logger.warning("webhook subscriptions not checked: set PORTAL_BASE_URL to the portal's address")
+        return 0
+    created = subscriptions_ensure(client_for(shop), url)
+    if created:
+        logger.warning("webhook subscriptions of %s re-created: %s", shop.domain, ", ".join(created))
+        enqueue(sync_orders_incremental, shop.pk)
+    return len(created)
+
+
+def _shop_or_fan_out(task, shop_id: int | None) -> Shop | None:
+    """The shop a per-shop task works on. Without an id (beat): the configured shop, after queueing the
+    same task for every other shop the deployment serves."""
+    if shop_id is not None:
+        return Shop.objects.filter(pk=shop_id).first()
+    current = shop_get_or_create_current()
+    for other_id in shops_served().exclude(pk=current.pk).values_list("pk", flat=True):
+        enqueue(task, other_id)
+    return current
+
+
+def shop_connected_enqueue(shop_id: int) -> None:
+    """A shop just installed the app: subscribe its webhooks (which queues its first sync) once committed."""
+    enqueue_on_commit(webhook_subscriptions_verify, shop_id)
+    enqueue_on_commit(sync_orders_incremental, shop_id)
+
+
 @worker_ready.connect
-def _sync_when_a_worker_starts(sender, **kwargs) -> None:
-    # A new install (or `make run`) shows orders at once instead of after the first beat interval.
+def _connect_when_a_worker_starts(sender, **kwargs) -> None:
+    # A new install (or `make run`) shows orders at once instead of after the first beat interval, and
+    # its webhook subscriptions are made without an operator's command.
     sync_orders_incremental.delay()
+    webhook_subscriptions_verify.delay()

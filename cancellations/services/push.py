@@ -42,6 +42,7 @@ from cancellations.models import REDACTED, Request, ShopifyMutation
 from cancellations.mutations import Answer, MutationUnit, Verdict, unit_for
 from cancellations.services.transitions import Actor, LeaseLost, event_record, request_move
 from shopify_sync.client import ShopifyClient
+from shopify_sync.connection import client_for
 from shopify_sync.errors import (
     ShopifyAuthError,
     ShopifyError,
@@ -248,7 +249,7 @@ def request_push(
     if claimed is None:
         return PushOutcome(SKIPPED)
     request, token = claimed
-    lease = _Lease(request=request, token=token, client=client or ShopifyClient.from_settings(), now=now)
+    lease = _Lease(request=request, token=token, client=client or client_for(request.order.shop), now=now)
     outcome = PushOutcome(SKIPPED)
     try:
         try:
@@ -257,6 +258,12 @@ def request_push(
                     lease,
                     Request.Failure.SHOPIFY_UNAVAILABLE,
                     f"gave up after {request.attempts - 1} attempts",
+                )
+            elif not request.order.shop.installed:
+                outcome = _fail(
+                    lease,
+                    Request.Failure.SHOPIFY_UNAVAILABLE,
+                    f"the app is uninstalled from {request.order.shop.domain}: install it again, then retry",
                 )
             else:
                 outcome = _push_plan(lease)

@@ -17,6 +17,7 @@ from cancellations.services import policy_get_or_create
 from cancellations.tests.admin_support import moderated as moderate_policy
 from cancellations.tests.factories import ADDRESS, MerchantFactory, OrderFactory, ShopFactory, ShopperFactory
 from shopify_sync.client import ShopifyClient
+from shopify_sync.connection import client_for
 from shopify_sync.models import Order, Shop
 from shopify_sync.services.mirror import orders_upsert
 
@@ -111,16 +112,19 @@ def devstore() -> Iterator[Any]:
 
 @pytest.fixture
 def shopify(devstore, settings):
-    """The devstore as this test's Shopify: settings point at it, its state and faults start empty."""
+    """The devstore as this test's Shopify: settings point at it, its state and faults start empty. The
+    portal connects as a Dev Dashboard app does, with client credentials (tokens asked for and renewed)."""
     devstore.reset()
     settings.SHOPIFY_API_BASE_URL = devstore.base_url
-    settings.SHOPIFY_ACCESS_TOKEN = devstore.token
+    settings.SHOPIFY_ACCESS_TOKEN = ""
+    settings.SHOPIFY_CLIENT_ID = devstore.client_id
+    settings.SHOPIFY_CLIENT_SECRET = devstore.client_secret
     return devstore
 
 
 def fast_client() -> ShopifyClient:
     """The real client with short backoffs, so tests spend no time sleeping between query retries."""
-    return ShopifyClient.from_settings(backoff_base=0.01, backoff_cap=0.05, timeout=(2.0, 5.0))
+    return client_for(backoff_base=0.01, backoff_cap=0.05, timeout=(2.0, 5.0))
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from cancellations.tests.conftest import fast_client, mutations
 from portal.tasks import ping
 from shopify_sync.enqueue import SWEEP_BACKLOG_LIMIT
 from shopify_sync.models import Order
+from shopify_sync.services.shops import shop_mark_uninstalled
 from shopify_sync.tests.conftest import celery_app_in_use
 
 NEW_ADDRESS = {
@@ -457,6 +458,34 @@ def test_a_failed_request_retried_by_a_merchant_completes(policy, shopper, merch
 
     assert request.state == Request.State.COMPLETED
     assert len(mutations(shopify, "orderCancel", order, outcome="ok")) == 1
+
+
+def test_a_token_shopify_ended_before_the_push_is_renewed_and_the_order_cancelled_once(
+    policy, shopper, shopify, store_order
+):
+    order = store_order()  # the portal holds a token from reading the order
+    request = cancel(order, shopper)
+    assert shopify.expire_tokens() == 1
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED
+    assert len(mutations(shopify, "orderCancel", order, outcome="ok")) == 1
+    assert len([t for t in shopify.tokens() if t["grant"] == "client_credentials"]) == 2
+
+
+def test_a_push_for_a_shop_that_uninstalled_the_app_fails_with_the_reason_and_sends_nothing(
+    policy, shopper, shopify, store_order
+):
+    order = store_order()
+    request = cancel(order, shopper)
+    shop_mark_uninstalled(shop=order.shop)
+
+    request = push(request)
+
+    assert request.state == Request.State.FAILED and request.failure_code == "shopify_unavailable"
+    assert "the app is uninstalled from" in request.last_error
+    assert mutations(shopify, "orderCancel", order, outcome=None) == []
 
 
 def test_the_sweeper_requeues_an_approval_the_broker_never_took(policy, shopper, shopify, store_order):

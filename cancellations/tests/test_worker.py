@@ -30,7 +30,7 @@ from cancellations.models import Request
 from cancellations.services import request_approve, request_submit, requests_sweep
 from cancellations.tests.conftest import SHOP_DOMAIN, mutations
 from portal.celery import app
-from shopify_sync.client import ShopifyClient
+from shopify_sync.connection import client_for
 from shopify_sync.models import Order
 from shopify_sync.services.mirror import orders_upsert
 
@@ -209,7 +209,7 @@ def store_order(shopify, shop, shopper):
         fields.setdefault("email", shopper.email)
         fields.setdefault("line_items", [{"title": "Mug", "quantity": 1, "price": "20.00"}])
         created = shopify.create_order(**fields)
-        data = ShopifyClient.from_settings().order(created["id"])
+        data = client_for().order(created["id"])
         assert data is not None  # the devstore has just created it
         orders_upsert(shop=shop, orders=[data])
         return Order.objects.get(shopify_gid=created["id"])

@@ -5,7 +5,9 @@ Run by hand when the devstore needs another field:
 
 Only the types and fields listed in WANTED are emitted (field and argument types copied verbatim).
 Input objects and enums reachable from an emitted argument are emitted whole, because a client may send
-any of their fields and validation must then accept it.
+any of their fields and validation must then accept it. Shopify's @deprecated reasons (on fields, arguments,
+input fields and enum values) are kept: the devstore names what a request uses of them in
+X-Shopify-API-Deprecated-Reason (versions.py).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from graphql import (
     GraphQLScalarType,
     build_schema,
 )
-from graphql.language import print_ast
+from graphql.language import StringValueNode, print_ast
 
 MONEY = ["shopMoney", "presentmentMoney"]
 CONNECTION = ["edges", "nodes", "pageInfo"]
@@ -275,6 +277,12 @@ def _named(t):
     return t
 
 
+def _deprecated(reason: str | None) -> str:
+    if reason is None:
+        return ""
+    return f" @deprecated(reason: {print_ast(StringValueNode(value=reason))})"
+
+
 def _args_sdl(field) -> str:
     if not field.args:
         return ""
@@ -283,7 +291,7 @@ def _args_sdl(field) -> str:
         s = f"{name}: {arg.type}"
         if arg.ast_node is not None and arg.ast_node.default_value is not None:
             s += f" = {print_ast(arg.ast_node.default_value)}"
-        parts.append(s)
+        parts.append(s + _deprecated(arg.deprecation_reason))
     return "(" + ", ".join(parts) + ")"
 
 
@@ -318,7 +326,7 @@ def generate(real_sdl: str) -> str:
             target = _named(f.type)
             if isinstance(target, (GraphQLObjectType, GraphQLInterfaceType)) and target.name not in WANTED:
                 raise SystemExit(f"{tname}.{fname} returns {target.name}, which is not in WANTED")
-            lines.append(f"  {fname}{_args_sdl(f)}: {f.type}")
+            lines.append(f"  {fname}{_args_sdl(f)}: {f.type}{_deprecated(f.deprecation_reason)}")
         if isinstance(t, GraphQLInterfaceType):
             head = f"interface {tname}"
         else:
@@ -334,12 +342,13 @@ def generate(real_sdl: str) -> str:
             s = f"  {fname}: {input_field.type}"
             if input_field.ast_node is not None and input_field.ast_node.default_value is not None:
                 s += f" = {print_ast(input_field.ast_node.default_value)}"
-            lines.append(s)
+            lines.append(s + _deprecated(input_field.deprecation_reason))
         out.append(f"input {name} {{\n" + "\n".join(lines) + "\n}")
     for name in sorted(needed_enums):
         enum = real.type_map[name]
         assert isinstance(enum, GraphQLEnumType)  # only enums are noted here
-        out.append(f"enum {name} {{\n" + "\n".join(f"  {v}" for v in enum.values) + "\n}")
+        values = (f"  {v}{_deprecated(d.deprecation_reason)}" for v, d in enum.values.items())
+        out.append(f"enum {name} {{\n" + "\n".join(values) + "\n}")
     for name in sorted(needed_scalars):
         out.append(f"scalar {name}")
     header = (

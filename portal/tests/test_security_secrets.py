@@ -21,7 +21,7 @@ from cancellations.services.push import request_push
 from cancellations.services.requests import request_submit
 from portal.tests.conftest import SHOP_DOMAIN, make_order
 from portal.urls import urlpatterns as portal_urlpatterns
-from shopify_sync.client import ShopifyClient
+from shopify_sync.connection import client_for
 from shopify_sync.errors import ShopifyAuthError
 from shopify_sync.tests.conftest import webhook_headers
 from shopify_sync.tests.factories import rest_order
@@ -150,13 +150,13 @@ def test_no_secret_in_pages_emails_or_logs(secrets, everything_logged, shop, pol
         ),
     )
     for request in (cancel, address_change):
-        request_push(request_id=request.pk, client=ShopifyClient.from_settings(max_attempts=1))
+        request_push(request_id=request.pk, client=client_for(max_attempts=1))
         request.refresh_from_db()
         assert request.state == Request.State.FAILED
         assert "access token" in request.last_error
 
     # The client on its own, and the sync command, with the wrong token.
-    client_with_wrong_token = ShopifyClient.from_settings(max_attempts=1)
+    client_with_wrong_token = client_for(max_attempts=1)
     with pytest.raises(ShopifyAuthError) as refused:
         client_with_wrong_token.shop()
     seen.text("auth error", f"{refused.value!s} {refused.value!r} {client_with_wrong_token!r}")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from shopify_sync.models import Shop
+from shopify_sync import oauth, tokens
+from shopify_sync.models import Shop, ShopAccess
 from shopify_sync.selectors import configured_shop_domain
 from shopify_sync.types import ShopData
 
@@ -20,6 +22,14 @@ def shop_get_or_create_current() -> Shop:
     return shop
 
 
+def shop_for_domain(domain: str) -> Shop:
+    """The shop a webhook came from: the configured one (created on first use), or one that installed the
+    app. Raises Shop.DoesNotExist for any other (the webhook view refuses those before anything is kept)."""
+    if not domain or domain == configured_shop_domain():
+        return shop_get_or_create_current()
+    return Shop.objects.get(domain=domain)
+
+
 def shop_update_from_data(*, shop: Shop, data: ShopData) -> Shop:
     """Store what Shopify says about the shop itself (name, time zone, currency)."""
     shop.name = data.name
@@ -27,6 +37,22 @@ def shop_update_from_data(*, shop: Shop, data: ShopData) -> Shop:
     shop.currency = data.currency
     shop.api_version = settings.SHOPIFY_API_VERSION
     shop.save(update_fields=["name", "iana_timezone", "currency", "api_version", "updated_at"])
+    return shop
+
+
+def shop_connect_installed(*, domain: str, granted: oauth.GrantedToken) -> Shop:
+    """An install finished: the shop is served, with the offline token Shopify granted (kept encrypted)."""
+    now = timezone.now()
+    with transaction.atomic():
+        shop, _ = Shop.objects.select_for_update().get_or_create(
+            domain=domain, defaults={"api_version": settings.SHOPIFY_API_VERSION}
+        )
+        shop.installed, shop.uninstalled_at = True, None
+        shop.save(update_fields=["installed", "uninstalled_at", "updated_at"])
+        access, _ = ShopAccess.objects.get_or_create(
+            shop=shop, defaults={"grant": ShopAccess.Grant.AUTHORIZATION_CODE}
+        )
+        tokens.access_store(access, granted, grant=ShopAccess.Grant.AUTHORIZATION_CODE, now=now)
     return shop
 
 

@@ -17,7 +17,7 @@ from shopify_sync import selectors
 from shopify_sync.models import Shop, WebhookDelivery
 from shopify_sync.services.mirror import order_mark_deleted, orders_upsert
 from shopify_sync.services.privacy import customer_data_request_fulfil, customer_redact, shop_redact
-from shopify_sync.services.shops import shop_get_or_create_current, shop_mark_uninstalled
+from shopify_sync.services.shops import shop_for_domain, shop_mark_uninstalled
 from shopify_sync.services.upsert_sql import column_name, concrete_field
 from shopify_sync.signals import bulk_operation_finished
 from shopify_sync.webhooks import intake, topics
@@ -148,7 +148,7 @@ def webhook_delivery_process(*, delivery: WebhookDelivery) -> bool:
             locked = WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).first()
             if locked is None or locked.processed_at is not None:
                 return False
-            shop = shop_get_or_create_current()
+            shop = shop_for_domain(locked.shop_domain)
             _handler(locked.topic)(locked, shop)
             now = timezone.now()
             WebhookDelivery.objects.filter(pk=locked.pk).update(

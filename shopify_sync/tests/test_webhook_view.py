@@ -63,6 +63,20 @@ def test_a_delivery_signed_with_the_previous_secret_is_accepted_during_rotation(
     assert WebhookDelivery.objects.count() == 1
 
 
+def test_the_apps_client_secret_signs_webhooks_beside_the_older_setting(post_webhook, settings):
+    settings.SHOPIFY_CLIENT_SECRET = "dev-dashboard-client-secret"
+
+    by_client_secret = post_webhook("orders/create", rest_order(), secret="dev-dashboard-client-secret")
+    by_older_setting = post_webhook("orders/create", rest_order(), secret=OLD_SECRET)
+    settings.SHOPIFY_API_SECRET = []
+    by_client_secret_alone = post_webhook("orders/create", rest_order(), secret="dev-dashboard-client-secret")
+    by_dropped_secret = post_webhook("orders/create", rest_order(), secret=OLD_SECRET)
+
+    assert [r.status_code for r in (by_client_secret, by_older_setting, by_client_secret_alone)] == [200] * 3
+    assert by_dropped_secret.status_code == 401
+    assert WebhookDelivery.objects.count() == 3
+
+
 @pytest.mark.parametrize("secret", [None, "forged-secret"], ids=["unsigned", "forged"])
 def test_an_unsigned_or_forged_delivery_is_refused_and_nothing_is_stored(post_webhook, secret, intake):
     response = post_webhook("orders/create", rest_order(), secret=secret)

@@ -5,26 +5,26 @@ JSON, and kept once per `X-Shopify-Webhook-Id`: order topics in the Redis intake
 (a worker drains it into the database in batches; see `intake.py`), everything else stored in the
 database, its processing queued after the row commits.
 
-Answers: 413 over 1 MB (Content-Length checked before reading, and never more read than that); 401 for
-a missing or wrong signature (every secret in `SHOPIFY_API_SECRET` is tried, for rotation) or another
-shop's domain, nothing stored; 400 without a webhook id or topic, or when the body is not a JSON object;
-200 otherwise. A repeated webhook id gets 200 and is neither stored nor processed again. A topic the portal
-does not handle gets 200 and is stored already marked processed (visible in admin, never queued), so a
-stray subscription is noticed without Shopify retrying it. Once the delivery is kept the answer is 200
-even if the broker is down: the `webhook_deliveries_retry_unprocessed` beat drains and retries.
+Answers: 413 over 1 MB (Content-Length checked before reading, and never more read than that); 401 for a
+missing or wrong signature (`SHOPIFY_CLIENT_SECRET` and every secret in `SHOPIFY_API_SECRET` are tried, for
+rotation) or another shop's domain, nothing stored; 400 without a webhook id or topic, or when the body is
+not a JSON object; 200 otherwise. A repeated webhook id gets 200 and is neither stored nor processed again.
+A topic the portal does not handle gets 200 and is stored already marked processed (visible in admin, never
+queued), so a stray subscription is noticed without Shopify retrying it. Once the delivery is kept the
+answer is 200 even if the broker is down: the `webhook_deliveries_retry_unprocessed` beat drains and
+retries.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from shopify_sync.selectors import configured_shop_domain
+from shopify_sync.selectors import shop_is_served, webhook_secrets
 from shopify_sync.services.webhooks import webhook_delivery_accept
 from shopify_sync.tasks import webhook_delivery_enqueue_on_commit, webhook_intake_drain_enqueue_on_commit
 from shopify_sync.webhooks.intake import IncomingDelivery
@@ -53,12 +53,12 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
     if not signature_is_valid(
         body=body,
         signature=request.headers.get("X-Shopify-Hmac-Sha256", ""),
-        secrets=settings.SHOPIFY_API_SECRET,
+        secrets=webhook_secrets(),
     ):
         logger.warning("webhook with a missing or wrong signature from %s", request.META.get("REMOTE_ADDR"))
         return HttpResponse("invalid signature", status=401)
     shop_domain = request.headers.get("X-Shopify-Shop-Domain", "").strip().lower()
-    if shop_domain != configured_shop_domain():
+    if not shop_is_served(shop_domain):
         logger.warning("signed webhook for another shop: %r", shop_domain)
         return HttpResponse("unknown shop", status=401)
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from shopify_sync import sync
-from shopify_sync.client import ShopifyClient
+from shopify_sync.connection import client_for
 from shopify_sync.errors import ShopifyError
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if full and since:
             raise CommandError("--full imports everything; it takes no --since.")
         since_at = _parse_since(since) if since else None
-        client = ShopifyClient.from_settings()
+        client = client_for()
         try:
             shop = sync.shop_refresh(client=client)
             result = self._full(client, shop) if full else self._incremental(client, shop, since_at)
