@@ -33,7 +33,9 @@ from cancellations.admin_display import (
 from cancellations.models import CancelReason, Policy, Request
 from cancellations.moderation import QUEUE_ORDERING, moderation_queue, reason_choices
 from cancellations.selectors import request_events, request_plan_rows
+from shopify_sync.admin import ShopScopedAdmin
 from shopify_sync.models import Order
+from shopify_sync.selectors import scoped_to_staff
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise, StrPromise
@@ -102,7 +104,7 @@ class CancelReasonInline(admin.TabularInline):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ShopScopedAdmin):
     form = PolicyForm
     inlines = [CancelReasonInline]
     list_display = [
@@ -159,7 +161,8 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CancelReason)
-class CancelReasonAdmin(admin.ModelAdmin):
+class CancelReasonAdmin(ShopScopedAdmin):
+    shop_path = "policy__shop"
     list_display = ["code", "label_en", "label_ko", "policy", "position", "active", "requires_text"]
     list_filter = ["active", "policy"]
     list_select_related = ["policy", "policy__shop"]
@@ -321,7 +324,7 @@ class RequestAdmin(admin.ModelAdmin):
     # -- the queue -------------------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest):
-        return moderation_queue()
+        return scoped_to_staff(moderation_queue(), request.user, "order__shop")
 
     def get_ordering(self, request: HttpRequest):
         # Waiting first, oldest first (annotations of `moderation_queue`, so not in `ordering`).

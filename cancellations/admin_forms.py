@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cancellations.models import Policy, RefundMethod
+from shopify_sync.models import Shop
 
 
 class ApproveForm(forms.Form):
@@ -71,11 +73,26 @@ class RejectForm(forms.Form):
     )
 
 
+class ShopChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Shop) -> str:
+        return obj.name or obj.domain
+
+
 class InsightsRangeForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    # One store at a time (their currencies may differ); offered when the user sees several.
+    shop = ShopChoiceField(queryset=Shop.objects.none(), label=_("Store"), required=False)
 
     MAX_DAYS = 3 * 366
+
+    def __init__(self, *args: Any, shops: QuerySet[Shop], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shop_field = self.fields["shop"]
+        assert isinstance(shop_field, forms.ModelChoiceField)
+        shop_field.queryset = shops
+        shop_field.empty_label = None
+        self.shop_count = shops.count()
 
     def clean(self) -> dict[str, Any]:
         super().clean()

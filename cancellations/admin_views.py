@@ -26,6 +26,8 @@ from cancellations.models import Request
 from cancellations.moderation import requests_for_decision
 from cancellations.selectors import policy_for_shop
 from cancellations.services import request_approve, request_reject, request_retry
+from shopify_sync.models import Shop
+from shopify_sync.selectors import scoped_to_staff
 
 if TYPE_CHECKING:
     from cancellations.admin import RequestAdmin
@@ -87,7 +89,7 @@ def approve(
     model_admin: RequestAdmin, request: HttpRequest, ids: Iterable[Any] | None = None
 ) -> HttpResponse:
     model_admin.moderate_or_403(request)
-    targets = requests_for_decision(_ids(request, ids))
+    targets = requests_for_decision(_ids(request, ids), staff=request.user)
     if not targets:
         messages.warning(request, _("Select at least one request."))
         return HttpResponseRedirect(_changelist(model_admin))
@@ -140,7 +142,7 @@ def approve(
 
 def reject(model_admin: RequestAdmin, request: HttpRequest, ids: Iterable[Any] | None = None) -> HttpResponse:
     model_admin.moderate_or_403(request)
-    targets = requests_for_decision(_ids(request, ids))
+    targets = requests_for_decision(_ids(request, ids), staff=request.user)
     if not targets:
         messages.warning(request, _("Select at least one request."))
         return HttpResponseRedirect(_changelist(model_admin))
@@ -186,7 +188,7 @@ def retry(model_admin: RequestAdmin, request: HttpRequest, ids: Iterable[Any] | 
     model_admin.moderate_or_403(request)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    targets = requests_for_decision(_ids(request, ids))
+    targets = requests_for_decision(_ids(request, ids), staff=request.user)
     _each(
         request,
         targets,
@@ -205,10 +207,18 @@ def retry(model_admin: RequestAdmin, request: HttpRequest, ids: Iterable[Any] | 
 
 
 def _span(request: HttpRequest) -> tuple[InsightsRangeForm, reports.DateRange]:
-    default = reports.DateRange.last_weeks(12)
-    form = InsightsRangeForm(request.GET or {"start": default.start, "end": default.end})
+    shops = scoped_to_staff(Shop.objects.order_by("pk"), request.user, "pk")
+    first = shops.first()
+    default = reports.DateRange.last_weeks(12, shop_id=first.pk if first else None)
+    initial = {"start": default.start, "end": default.end, "shop": default.shop_id}
+    form = InsightsRangeForm(request.GET or initial, shops=shops)
     if form.is_valid():
-        return form, reports.DateRange(start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+        chosen = form.cleaned_data["shop"] or first
+        return form, reports.DateRange(
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            shop_id=chosen.pk if chosen else None,
+        )
     return form, default
 
 
@@ -238,6 +248,7 @@ def insights(model_admin: RequestAdmin, request: HttpRequest) -> HttpResponse:
             _("Cancellation insights"),
             form=form,
             span=span,
+            several_shops=form.shop_count > 1,
             report=report,
             reasons=reasons,
             chart_data=chart_data(report, reasons),

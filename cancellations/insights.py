@@ -49,10 +49,12 @@ ZERO = Decimal("0")
 
 @dataclass(frozen=True, slots=True)
 class DateRange:
-    """Whole days, both ends included, in the active time zone."""
+    """Whole days, both ends included, in the active time zone; of one store's orders when `shop_id` is
+    set (amounts of several stores may be in several currencies: never summed together)."""
 
     start: date
     end: date
+    shop_id: int | None = None
 
     @property
     def since(self) -> datetime:
@@ -63,11 +65,11 @@ class DateRange:
         return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
 
     @classmethod
-    def last_weeks(cls, weeks: int = 12, today: date | None = None) -> DateRange:
+    def last_weeks(cls, weeks: int = 12, today: date | None = None, shop_id: int | None = None) -> DateRange:
         """The current week and the `weeks - 1` before it, from a Monday, so no week is cut short."""
         today = today or timezone.localdate()
         this_monday = today - timedelta(days=today.weekday())
-        return cls(start=this_monday - timedelta(weeks=weeks - 1), end=today)
+        return cls(start=this_monday - timedelta(weeks=weeks - 1), end=today, shop_id=shop_id)
 
 
 def _week(field: str) -> TruncWeek:
@@ -82,11 +84,13 @@ def _day(value: Any) -> date:
 
 
 def requests_in(span: DateRange) -> QuerySet[Request]:
-    return Request.objects.filter(created_at__gte=span.since, created_at__lt=span.until)
+    requests = Request.objects.filter(created_at__gte=span.since, created_at__lt=span.until)
+    return requests if span.shop_id is None else requests.filter(order__shop_id=span.shop_id)
 
 
 def orders_in(span: DateRange) -> QuerySet[Order]:
-    return Order.objects.filter(processed_at__gte=span.since, processed_at__lt=span.until)
+    orders = Order.objects.filter(processed_at__gte=span.since, processed_at__lt=span.until)
+    return orders if span.shop_id is None else orders.filter(shop_id=span.shop_id)
 
 
 # -- charts --------------------------------------------------------------------------------------------
@@ -207,14 +211,16 @@ def address_fixes_per_week(span: DateRange) -> list[dict[str, Any]]:
 
 def most_cancelled_products(span: DateRange, limit: int = TOP_PRODUCTS) -> list[dict[str, Any]]:
     """Products (by title) on the most cancelled orders placed in the range, with the units ordered."""
+    lines = LineItem.objects.filter(
+        order__processed_at__gte=span.since,
+        order__processed_at__lt=span.until,
+        order__cancelled_at__isnull=False,
+        order__deleted_at__isnull=True,
+    )
+    if span.shop_id is not None:
+        lines = lines.filter(order__shop_id=span.shop_id)
     rows = (
-        LineItem.objects.filter(
-            order__processed_at__gte=span.since,
-            order__processed_at__lt=span.until,
-            order__cancelled_at__isnull=False,
-            order__deleted_at__isnull=True,
-        )
-        .values("title")
+        lines.values("title")
         .annotate(orders=Count("order_id", distinct=True), units=Sum("quantity"))
         .order_by("-orders", "-units", "title")[:limit]
     )

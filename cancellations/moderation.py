@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from cancellations.models import CancelReason, Request
+from shopify_sync.selectors import scoped_to_staff
 
 WAITING_STATES = (Request.State.SUBMITTED, Request.State.FAILED)
 
@@ -52,10 +53,12 @@ def waiting_counts() -> dict[str, int]:
     )
 
 
-def requests_for_decision(ids: Iterable[int | str]) -> list[Request]:
-    """The requests a decision page shows and acts on, in primary-key order (the services lock each)."""
+def requests_for_decision(ids: Iterable[int | str], *, staff) -> list[Request]:
+    """The requests a decision page shows and acts on, in primary-key order (the services lock each): of
+    those asked for, the ones of the stores `staff` may see."""
     clean = sorted({int(pk) for pk in ids if str(pk).isdigit()})
-    return list(Request.objects.filter(pk__in=clean).select_related("order", "order__shop").order_by("pk"))
+    requests = Request.objects.filter(pk__in=clean).select_related("order", "order__shop").order_by("pk")
+    return list(scoped_to_staff(requests, staff, "order__shop"))
 
 
 def reason_choices() -> list[tuple[str, str, str]]:

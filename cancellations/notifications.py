@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -67,8 +68,16 @@ def _context(event: RequestEvent, language: str) -> dict:
         "reason_label": _reason_label(request, language),
         "shopper_failure": failure,
         "is_cancel": request.kind == Request.Kind.CANCEL,
-        "portal_url": getattr(settings, "PORTAL_BASE_URL", "").rstrip("/"),
+        "portal_url": _portal_url(request.order.shop),
     }
+
+
+def _portal_url(shop) -> str:
+    """Links in a shopper's e-mail go to their store's portal (its host, with PORTAL_BASE_URL's scheme)."""
+    base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
+    if shop.portal_host:
+        return f"{urlsplit(base).scheme or 'https'}://{shop.portal_host}"
+    return base
 
 
 def emails_for_event(event: RequestEvent) -> list[EmailMultiAlternatives]:

@@ -22,6 +22,7 @@ from cancellations.selectors import active_reasons, orders_for_shopper
 from cancellations.services.requests import ADDRESS_UNCHANGED, request_submit
 from portal import health
 from portal.forms import WRONG_ADDRESS_REASON, AddressForm, CancelForm, address_initial
+from portal.middleware import current_shop
 from portal.models import ShopperProfile
 from portal.presenters import (
     PolicyCache,
@@ -59,7 +60,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def _shopper_orders(request: HttpRequest) -> QuerySet[Order]:
     """Every order page reads through the one ownership selector, with what the cards need prefetched."""
-    return orders_for_shopper(request.user).prefetch_related(
+    return orders_for_shopper(request.user, shop=current_shop(request)).prefetch_related(
         "line_items",
         Prefetch("cancellation_requests", queryset=Request.objects.order_by("-created_at", "-pk")),
     )

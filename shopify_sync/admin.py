@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -20,13 +20,22 @@ from shopify_sync.models import (
     ShopAccess,
     WebhookDelivery,
 )
-from shopify_sync.selectors import webhook_intake_backlog
+from shopify_sync.selectors import scoped_to_staff, webhook_intake_backlog
 from shopify_sync.services.webhooks import webhook_deliveries_reset_for_reprocessing
 from shopify_sync.tasks import webhook_delivery_enqueue_on_commit
 from shopify_sync.webhooks.topics import HANDLED_TOPICS
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ShopScopedAdmin(admin.ModelAdmin):
+    """Staff listed on stores (`Shop.staff`) see those stores' rows only, in lists, pages and lookups."""
+
+    shop_path = "shop"  # from the model to its Shop
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return scoped_to_staff(super().get_queryset(request), request.user, self.shop_path)
+
+
+class ReadOnlyAdmin(ShopScopedAdmin):
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
@@ -53,6 +62,9 @@ class ShopAccessInline(admin.StackedInline):
 
 @admin.register(Shop)
 class ShopAdmin(ReadOnlyAdmin):
+    shop_path = "pk"
+    filter_horizontal = ["staff"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a logo typed without a scheme
     inlines = [ShopAccessInline]
     list_display = [
         "domain",
@@ -67,6 +79,14 @@ class ShopAdmin(ReadOnlyAdmin):
     fieldsets = [
         (None, {"fields": ["domain", "name", "currency", "iana_timezone", "api_version"]}),
         (
+            _("Portal"),
+            {
+                "fields": ["portal_host", "logo_url", "brand_colour", "default_language"],
+                "description": _("How shoppers reach this store's portal and what it looks like."),
+            },
+        ),
+        (_("Staff"), {"fields": ["staff"]}),
+        (
             _("Sync status"),
             {
                 "fields": [
@@ -80,6 +100,17 @@ class ShopAdmin(ReadOnlyAdmin):
         ),
         (_("Installation"), {"fields": ["installed", "uninstalled_at", "created_at", "updated_at"]}),
     ]
+
+    # Everything here comes from Shopify or the sync but the portal's own settings of the shop.
+    editable_fields = ("portal_host", "logo_url", "brand_colour", "default_language")
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("shopify_sync.change_shop")
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        readonly = [f.name for f in Shop._meta.fields if f.name not in self.editable_fields]
+        # Who is limited to which store is the deployment owner's call, not a store's staff's.
+        return readonly if request.user.is_superuser else [*readonly, "staff"]
 
     @admin.display(boolean=True, description=_("sync error"))
     def has_sync_error(self, shop: Shop) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final, TypedDict
 
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,10 +25,37 @@ MONEY: Final[MoneyFieldOptions] = {"max_digits": 14, "decimal_places": 4}
 
 
 class Shop(models.Model):
-    """The store the portal serves, and where its order sync stands."""
+    """A store the portal serves: how shoppers reach it, how it looks, where its order sync stands."""
 
     domain = models.CharField(max_length=255, unique=True, help_text=_("The shop's myshopify.com domain."))
     name = models.CharField(max_length=255, blank=True)
+    # A deployment serving several stores tells them apart by the host a shopper came to.
+    portal_host = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=_("Where shoppers reach this store's portal, e.g. help.example.com (in ALLOWED_HOSTS)."),
+    )
+    logo_url = models.URLField(max_length=1000, blank=True, help_text=_("Shown at the top of every page."))
+    brand_colour = models.CharField(
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour as #RRGGBB, e.g. #1a73e8."))],
+        help_text=_("Header colour, #RRGGBB."),
+    )
+    default_language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("For shoppers whose browser asks for no language the portal has."),
+    )
+    # Agencies: staff listed here see and moderate this store only (and the other stores they are listed
+    # on); staff listed on no store, and superusers, see every store.
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="shops",
+        help_text=_("Staff limited to this store in the console. Staff of no store see every store."),
+    )
     api_version = models.CharField(max_length=16, blank=True)
     iana_timezone = models.CharField(max_length=64, default="UTC")
     currency = models.CharField(max_length=3, blank=True, help_text=_("The shop's own currency (ISO 4217)."))
@@ -49,9 +78,18 @@ class Shop(models.Model):
 
     class Meta:
         verbose_name = _("shop")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portal_host"], condition=~Q(portal_host=""), name="shop_unique_portal_host"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.domain
+
+    def clean(self) -> None:
+        # Compared with the request's host, which Django lower-cases and we strip of its port.
+        self.portal_host = self.portal_host.strip().lower().rstrip(".")
 
 
 class ShopAccess(models.Model):

@@ -16,6 +16,27 @@ def configured_shop_domain() -> str:
     return settings.SHOPIFY_SHOP_DOMAIN.strip().lower()
 
 
+def shop_for_host(host: str) -> Shop | None:
+    """The shop whose portal is at `host` (a request's `get_host()`, port and all), if one is."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip().lower().rstrip(".")
+    return Shop.objects.filter(portal_host=name).first() if name else None
+
+
+def shop_ids_of_staff(user) -> list[int] | None:
+    """The shops a staff user is limited to in the console, or None for every shop (a superuser, or staff
+    listed on no shop: a one-store deployment needs no lists)."""
+    if user.is_superuser:
+        return None
+    return list(Shop.objects.filter(staff=user).values_list("pk", flat=True)) or None
+
+
+def scoped_to_staff(queryset: QuerySet, user, shop_path: str) -> QuerySet:
+    """`queryset` cut to the shops `user` may see; `shop_path` leads from its model to the shop's id."""
+    shop_ids = shop_ids_of_staff(user)
+    return queryset if shop_ids is None else queryset.filter(**{f"{shop_path}__in": shop_ids})
+
+
 def shops_served() -> QuerySet[Shop]:
     """The shops this deployment works for: the configured one, and every other that installed the app."""
     return Shop.objects.filter(installed=True).filter(

@@ -104,3 +104,16 @@ class BrokenBackend:
 
     def send_messages(self, messages):
         raise OSError("SMTP server is down")
+
+
+def test_links_in_e_mails_go_to_the_stores_own_portal(moderated, shopper, owned_order, settings):
+    settings.PORTAL_BASE_URL = "https://portal.example.com"
+    order = owned_order()
+    order.shop.portal_host = "help.store-b.example"
+    order.shop.save(update_fields=["portal_host"])
+    submit(order, shopper)
+
+    merchant_mail = next(m for m in send_all() if m.to == ["staff@store.example"])
+
+    assert "https://help.store-b.example/admin/cancellations/request/" in merchant_mail.body
+    assert "portal.example.com" not in merchant_mail.body
