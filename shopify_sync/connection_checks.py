@@ -7,6 +7,7 @@ A check that cannot run because an earlier one failed is skipped, not failed twi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,19 +44,28 @@ def connection_checks(
     shop: Shop, *, client: ShopifyClient | None = None, webhook_url: str | None = None
 ) -> list[Check]:
     client = client or client_for(shop)
-    checks = [_token(shop)]
+    url = webhook_url if webhook_url is not None else endpoint_url()
+    checks = [_guarded("token", lambda: _token(shop))]
     if checks[-1].failed:
         return checks + _skipped("connection", "scopes", "protected data", "webhooks", "api version")
-    checks.append(_connection(shop, client))
+    checks.append(_guarded("connection", lambda: _connection(shop, client)))
     if checks[-1].failed:
         return checks + _skipped("scopes", "protected data", "webhooks", "api version")
     checks += [
-        _scopes(client),
-        _protected_data(client),
-        _webhooks(client, webhook_url if webhook_url is not None else endpoint_url()),
+        _guarded("scopes", lambda: _scopes(client)),
+        _guarded("protected data", lambda: _protected_data(client)),
+        _guarded("webhooks", lambda: _webhooks(client, url)),
         _api_version(client),
     ]
     return checks
+
+
+def _guarded(name: str, check: Callable[[], Check]) -> Check:
+    """A check whose call to Shopify failed says how (Shopify's words, never a secret)."""
+    try:
+        return check()
+    except ShopifyError as exc:
+        return Check(name, FAIL, str(exc))
 
 
 def _skipped(*names: str) -> list[Check]:
@@ -63,10 +73,7 @@ def _skipped(*names: str) -> list[Check]:
 
 
 def _token(shop: Shop) -> Check:
-    try:
-        token = shop_token(shop)
-    except ShopifyError as exc:
-        return Check("token", FAIL, str(exc))
+    token = shop_token(shop)
     if static_token(shop):
         return Check("token", OK, "SHOPIFY_ACCESS_TOKEN (a legacy custom app's token; it never expires)")
     grant = _GRANTS.get(ShopAccess.objects.get(shop=shop).grant, "stored token")
@@ -77,10 +84,7 @@ def _token(shop: Shop) -> Check:
 
 
 def _connection(shop: Shop, client: ShopifyClient) -> Check:
-    try:
-        data = client.shop()
-    except ShopifyError as exc:
-        return Check("connection", FAIL, str(exc))
+    data = client.shop()
     if data.domain and data.domain.lower() != shop.domain:
         return Check(
             "connection",
@@ -91,10 +95,7 @@ def _connection(shop: Shop, client: ShopifyClient) -> Check:
 
 
 def _scopes(client: ShopifyClient) -> Check:
-    try:
-        granted = client.access_scopes()
-    except ShopifyError as exc:
-        return Check("scopes", FAIL, str(exc))
+    granted = client.access_scopes()
     missing = missing_scopes(granted)
     if missing:
         return Check(
@@ -107,10 +108,7 @@ def _scopes(client: ShopifyClient) -> Check:
 
 
 def _protected_data(client: ShopifyClient) -> Check:
-    try:
-        probe = client.protected_data_probe()
-    except ShopifyError as exc:
-        return Check("protected data", FAIL, str(exc))
+    probe = client.protected_data_probe()
     if probe.denied_fields:
         return Check(
             "protected data",
@@ -126,10 +124,7 @@ def _protected_data(client: ShopifyClient) -> Check:
 def _webhooks(client: ShopifyClient, url: str) -> Check:
     if not url:
         return Check("webhooks", FAIL, "no public address for webhooks: set PORTAL_BASE_URL")
-    try:
-        found = subscriptions_read(client, url)
-    except ShopifyError as exc:
-        return Check("webhooks", FAIL, str(exc))
+    found = subscriptions_read(client, url)
     if found.missing:
         return Check(
             "webhooks",

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cryptography.fernet import Fernet
 from tqdm import tqdm
 
 from soak.plan import Plan, PlannedRequest, make_plan
@@ -28,8 +29,12 @@ if TYPE_CHECKING:
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_soak"
 SHOP_DOMAIN = "soak.myshopify.com"
-TOKEN = "shpat_soak_local_token"  # noqa: S105 - a loopback devstore's token, not a secret
-WEBHOOK_SECRET = "soak-webhook-secret"  # noqa: S105
+TOKEN = "shpat_soak_local_token"  # noqa: S105 - a loopback devstore's token, not a secret (the driver's)
+# The portal connects as a Dev Dashboard app: client credentials, and tokens that live 20 seconds, so every
+# process renews its token many times during a soak (and after each devstore restart, on a 401).
+CLIENT_ID = "soak-client-id"
+CLIENT_SECRET = "soak-client-secret"  # noqa: S105 - also signs the webhooks, as Shopify's does
+TOKEN_LIFETIME_SECONDS = 20
 SECRET_KEY = "soak-only-secret-key-" + "x" * 30
 RESERVE_SECONDS = 45  # kept at the end of the time budget for the final sync, the reconciliation, cleanup
 
@@ -183,8 +188,11 @@ class Soak:
             self.cluster,
             [
                 "--token", TOKEN,
+                "--client-id", CLIENT_ID,
+                "--client-secret", CLIENT_SECRET,
+                "--token-lifetime", str(TOKEN_LIFETIME_SECONDS),
                 "--webhook-url", f"{self.web_url}/shopify/webhooks/",
-                "--webhook-secret", WEBHOOK_SECRET,
+                "--webhook-secret", CLIENT_SECRET,
                 "--seed", "0",
                 "--random-seed", str(self.options.seed),
                 "--shop-domain", SHOP_DOMAIN,
@@ -217,8 +225,10 @@ class Soak:
             DATABASE_URL=database_url,
             REDIS_URL=self.redis.url,
             SHOPIFY_SHOP_DOMAIN=SHOP_DOMAIN,
-            SHOPIFY_ACCESS_TOKEN=TOKEN,
-            SHOPIFY_API_SECRET=WEBHOOK_SECRET,
+            SHOPIFY_CLIENT_ID=CLIENT_ID,
+            SHOPIFY_CLIENT_SECRET=CLIENT_SECRET,
+            SHOPIFY_TOKEN_RENEW_BEFORE_SECONDS=str(5),
+            PORTAL_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
             SHOPIFY_API_BASE_URL=store_url,
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
@@ -644,6 +654,12 @@ class Soak:
             self.final_sync()
         with self.timeline.phase("reconciliation"):
             verdict = self.verdict()
+        from shopify_sync.models import ShopAccess
+
+        renewals = sum(ShopAccess.objects.values_list("renewals", flat=True))
+        self.notes.append(
+            f"access tokens: {renewals} obtained by client credentials, each lives {TOKEN_LIFETIME_SECONDS} s"
+        )
         self.supervisor_stop.set()
         if self.crashes:
             self.notes.append(

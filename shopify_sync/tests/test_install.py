@@ -181,3 +181,17 @@ def test_the_pages_are_in_korean_for_a_korean_browser(client, app):
 
     assert response.status_code == 400
     assert "설치" in response.content.decode()
+
+
+def test_the_shops_served_are_the_configured_one_and_every_installed_one(client, app, settings):
+    from shopify_sync.selectors import shops_served
+    from shopify_sync.services.shops import shop_get_or_create_current, shop_mark_uninstalled
+
+    configured = shop_get_or_create_current()
+    client.get(shopify_redirect(app, start(client)))
+    installed = Shop.objects.get(domain=STORE_B)
+    Shop.objects.create(domain="never-installed.myshopify.com")
+
+    assert set(shops_served()) == {configured, installed}
+    shop_mark_uninstalled(shop=installed)
+    assert set(shops_served()) == {configured}

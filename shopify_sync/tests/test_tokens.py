@@ -203,3 +203,25 @@ def test_the_shop_admin_shows_how_the_portal_signs_in_but_never_the_token(app_st
 
     assert "Client credentials" in page and "read_orders" in page
     assert token not in page and ciphertext not in page
+
+
+@pytest.mark.slow  # a devstore seeded with two pages of orders takes seconds to start
+def test_a_token_ending_in_the_middle_of_a_sync_is_renewed_and_the_sync_completes(devstore_factory, settings):
+    from shopify_sync.sync import orders_sync_incremental
+
+    with devstore_factory(seed=260) as store:
+        settings.SHOPIFY_SHOP_DOMAIN = "devstore.myshopify.com"
+        settings.SHOPIFY_API_BASE_URL = store.base_url
+        settings.SHOPIFY_ACCESS_TOKEN = ""
+        settings.SHOPIFY_CLIENT_ID = store.client_id
+        settings.SHOPIFY_CLIENT_SECRET = store.client_secret
+        shop = Shop.objects.create(domain="devstore.myshopify.com")
+        ended: list[int] = []
+
+        result = orders_sync_incremental(shop=shop, on_page=lambda _: ended.append(store.expire_tokens()))
+
+        assert result.orders == 260 and result.pages == 2
+        assert ended == [1, 1]  # the token ended after each page, and the next page went through anyway
+        assert len(_issued(store)) == 2
+        shop.refresh_from_db()
+        assert shop.last_sync_error == ""
