@@ -269,6 +269,10 @@ else:
 # task goes at 6 but the push of a decision to Shopify (`push_request`, priority 0): a shopper's cancel
 # does not wait behind a storm of webhooks or e-mails. (The file broker of `make run` ignores priority.)
 CELERY_TASK_DEFAULT_PRIORITY = 6
+# A store's order sync can run for minutes (a new store's history): it has a queue of its own, served by
+# its own workers in production (docker-compose's sync-worker), so one store's sync never holds the
+# worker slots another store's pushes need. `make run`'s one worker serves both queues.
+CELERY_TASK_ROUTES = {"shopify_sync.tasks.sync_orders_incremental": {"queue": "sync"}}
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

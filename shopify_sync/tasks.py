@@ -20,7 +20,7 @@ from shopify_sync.errors import ShopifyTransientError
 from shopify_sync.models import CustomerDataRequest, Shop, WebhookDelivery
 from shopify_sync.selectors import customer_data_requests_unsent, shops_served
 from shopify_sync.services.privacy import customer_data_request_email
-from shopify_sync.services.shops import shop_get_or_create_current
+from shopify_sync.services.shops import shop_get_or_create_current, shop_scopes_record
 from shopify_sync.services.webhooks import (
     WEBHOOK_RETRY_AFTER,
     webhook_deliveries_due_for_retry,
@@ -155,7 +155,9 @@ def webhook_subscriptions_verify(shop_id: int | None = None) -> int:
         if not url:
             logger.warning("webhook subscriptions not checked: set PORTAL_BASE_URL to the portal's address")
         return 0
-    created = subscriptions_ensure(client_for(shop), url)
+    client = client_for(shop)
+    shop_scopes_record(shop=shop, granted=client.access_scopes())
+    created = subscriptions_ensure(client, url)
     if created:
         logger.warning("webhook subscriptions of %s re-created: %s", shop.domain, ", ".join(created))
         enqueue(sync_orders_incremental, shop.pk)

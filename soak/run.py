@@ -255,7 +255,10 @@ class Soak:
         wait_until(lambda: http_ok(f"{self.web_url}/healthz"), timeout=60, what="the web server")
 
     def start_worker(self, number: int) -> Managed:
-        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-n", f"soak-{number}@%h"]
+        command = [
+            *(sys.executable, "-m", "celery", "-A", "portal", "worker", "-n", f"soak-{number}@%h"),
+            *("--queues", "celery,sync"),
+        ]
         command += ["--concurrency", "4", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
         worker = self.cluster.spawn(f"worker-{number}", command)
         self.workers.append(worker)

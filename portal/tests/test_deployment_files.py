@@ -17,7 +17,7 @@ def _compose() -> dict:
 def test_compose_defines_the_production_services_each_with_a_health_check():
     services = _compose()["services"]
 
-    assert set(services) >= {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) >= {"postgres", "redis", "web", "worker", "sync-worker", "beat"}
     assert services["postgres"]["image"].startswith("postgres:16")
     assert services["redis"]["image"].startswith("redis:7")
     for name, service in services.items():
@@ -48,7 +48,7 @@ def test_procfile_dev_starts_web_worker_with_beat():
     procfile = (ROOT / "Procfile.dev").read_text()
 
     assert "runserver" in procfile
-    assert "worker --beat" in procfile
+    assert "worker --queues celery,sync --beat" in procfile
 
 
 def test_static_files_collect_for_production(tmp_path):
@@ -77,3 +77,16 @@ def test_static_files_collect_for_production(tmp_path):
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_order_syncs_have_their_own_queue_and_workers_apart_from_pushes():
+    from portal.celery import app
+
+    services = _compose()["services"]
+    route = app.amqp.router.route({}, "shopify_sync.tasks.sync_orders_incremental")
+    push_route = app.amqp.router.route({}, "cancellations.tasks.push_request")
+
+    assert route["queue"].name == "sync" and push_route["queue"].name == "celery"
+    assert "--queues celery " in services["worker"]["command"]
+    assert "--queues sync " in services["sync-worker"]["command"]
+    assert "--queues celery,sync" in (ROOT / "Procfile.dev").read_text()

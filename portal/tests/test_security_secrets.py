@@ -229,3 +229,58 @@ def test_no_secret_on_the_error_pages(secrets, everything_logged, settings, shop
     _emails_and_logs(seen, everything_logged)
     assert any(r.levelno >= logging.ERROR for r in everything_logged.records)  # the 500 was logged
     assert seen.leaks() == []  # …but not their values
+
+
+def test_no_client_secret_token_or_ciphertext_in_pages_commands_or_logs(
+    settings, everything_logged, devstore_factory, shop
+):
+    """Connected as a Dev Dashboard app: the client secret, every token Shopify issued (first, renewed,
+    installed) and their ciphertexts stay out of the console, the health and install pages, the check
+    command and every log line, also when a token is refused and when the secret is wrong."""
+    from io import StringIO
+
+    from shopify_sync.models import ShopAccess
+    from shopify_sync.tokens import shop_token
+
+    client_secret = f"{MARK}_client_secret_9d2"
+    with devstore_factory(client_secret=client_secret, extra_args=["--shop-domain", SHOP_DOMAIN]) as store:
+        settings.SHOPIFY_ACCESS_TOKEN = ""
+        settings.SHOPIFY_API_BASE_URL = store.base_url
+        settings.SHOPIFY_CLIENT_ID = store.client_id
+        settings.SHOPIFY_CLIENT_SECRET = client_secret
+        settings.HEALTHZ_TOKEN = f"{MARK}_healthz"
+        seen = Seen()
+        staff = get_user_model().objects.create_superuser(
+            "owner", "owner@store.example", "a-long-password-17"
+        )
+        staff_client = Client()
+        staff_client.force_login(staff)
+
+        shop_token(shop)  # a first token
+        store.expire_tokens()
+        client_for(shop).shop()  # refused, renewed, sent again
+        out = StringIO()
+        with pytest.raises(CommandError):
+            call_command("shopify_check", stdout=out, stderr=out)  # fails on webhooks: no public address
+        seen.text("shopify_check", out.getvalue())
+        seen.page("deep health", staff_client.get("/healthz?deep=1"))
+        seen.page("shop page", staff_client.get(reverse("admin:shopify_sync_shop_change", args=[shop.pk])))
+        seen.page("shops", staff_client.get(reverse("admin:shopify_sync_shop_changelist")))
+        seen.page("install refused", Client().get("/shopify/install/callback?shop=x.myshopify.com&hmac=0"))
+        settings.SHOPIFY_CLIENT_SECRET = "not-" + client_secret  # a wrong secret: refused, and said so
+        store.expire_tokens()
+        with pytest.raises(ShopifyAuthError) as refused:
+            client_for(shop).shop()
+        seen.text("wrong secret", f"{refused.value!s} {refused.value!r}")
+        issued = [t["access_token"] for t in store.tokens() if t["grant"] == "client_credentials"]
+        ciphertext = ShopAccess.objects.get(shop=shop).token_ciphertext
+
+    _emails_and_logs(seen, everything_logged)
+    assert len(issued) == 2
+    leaks = seen.leaks() + [
+        f"{secret[:12]}… in {where}"
+        for where, text in seen.texts
+        for secret in (client_secret, ciphertext, *issued)
+        if secret in text
+    ]
+    assert leaks == []

@@ -1,7 +1,8 @@
-"""The one shop this portal serves."""
+"""The shops this portal serves: the configured one, installed ones, and what Shopify says of each."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -10,8 +11,11 @@ from django.utils import timezone
 
 from shopify_sync import oauth, tokens
 from shopify_sync.models import Shop, ShopAccess
+from shopify_sync.scopes import missing_scopes
 from shopify_sync.selectors import configured_shop_domain
 from shopify_sync.types import ShopData
+
+logger = logging.getLogger(__name__)
 
 
 def shop_get_or_create_current() -> Shop:
@@ -54,6 +58,16 @@ def shop_connect_installed(*, domain: str, granted: oauth.GrantedToken) -> Shop:
         )
         tokens.access_store(access, granted, grant=ShopAccess.Grant.AUTHORIZATION_CODE, now=now)
     return shop
+
+
+def shop_scopes_record(*, shop: Shop, granted: list[str]) -> list[str]:
+    """Keep what the installation is granted now (shown on the shop's admin page); returns the scopes the
+    portal needs and lacks, logged as an error: calls needing them will fail until the app is fixed."""
+    ShopAccess.objects.filter(shop=shop).update(scopes=sorted(granted), updated_at=timezone.now())
+    missing = missing_scopes(granted)
+    if missing:
+        logger.error("the app lacks scopes on %s: %s (see manage.py shopify_check)", shop.domain, missing)
+    return missing
 
 
 def shop_mark_uninstalled(*, shop: Shop, at: datetime | None = None) -> Shop:

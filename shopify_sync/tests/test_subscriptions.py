@@ -53,3 +53,19 @@ def test_an_uninstalled_shop_is_left_alone(connected):
 
     assert webhook_subscriptions_verify.delay().get() == 0
     assert subscribed(connected) == set()
+
+
+def test_the_check_records_what_the_installation_is_granted_and_names_what_is_missing(
+    devstore_factory, settings, eager_celery, caplog
+):
+    from shopify_sync.models import ShopAccess
+
+    with devstore_factory(scopes="read_orders,write_orders,read_customers") as store:
+        connect(settings, store)
+        settings.PORTAL_BASE_URL = "https://portal.example.com"
+
+        webhook_subscriptions_verify.delay().get()
+
+    access = ShopAccess.objects.get()
+    assert access.scopes == ["read_customers", "read_orders", "write_orders"]
+    assert "the app lacks scopes on devstore.myshopify.com: ['read_all_orders']" in caplog.text
