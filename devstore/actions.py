@@ -11,12 +11,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from . import clock, orders
+from . import catalogue, clock, orders
 from .ids import gid
 from .money import convert, quantize, to_decimal
 from .store import Store
 
 PAID_STATES = {"paid", "partially_refunded", "refunded", "partially_paid"}
+# Shopify's orderCreate `inventoryBehaviour`, lower-cased; BYPASS is its default.
+INVENTORY_BEHAVIOURS = ("bypass", "decrement_ignoring_policy", "decrement_obeying_policy")
 
 
 class ActionError(Exception):
@@ -79,28 +81,18 @@ def create_order(store: Store, data: dict, *, emit: bool = True, at: float | Non
     email = data.get("email")
     customer = store.customer_for(email, first, last, created_at)
 
-    line_items = []
-    for raw in lines_in:
-        price = to_decimal(raw.get("price", "0"))
-        quantity = int(raw.get("quantity", 1))
-        if price is None or quantity < 1:
-            raise ActionError("each line item needs a decimal price and a quantity of at least 1")
-        price = quantize(price, currency)
-        line_items.append(
-            {
-                "id": store.new_id("LineItem"),
-                "title": raw.get("title") or "Item",
-                "variant_title": raw.get("variant_title"),
-                "sku": raw.get("sku"),
-                "quantity": quantity,
-                "current_quantity": quantity,
-                "fulfilled_quantity": 0,
-                "price": str(price),
-                "presentment_price": str(convert(price, currency, presentment)),
-                "image_url": raw.get("image_url"),
-                "variant_id": raw.get("variant_id"),
-            }
-        )
+    behaviour = str(data.get("inventory_behaviour") or "bypass").lower()
+    if behaviour not in INVENTORY_BEHAVIOURS:
+        raise ActionError(f"inventory_behaviour must be one of {', '.join(INVENTORY_BEHAVIOURS)}")
+    tax_rate = None
+    if data.get("tax_rate") is not None:
+        rate = to_decimal(data["tax_rate"])
+        if rate is None or not 0 <= rate < 1:
+            raise ActionError("tax_rate must be a decimal fraction such as 0.1")
+        tax_rate = str(rate)
+    line_items = [_new_line(store, raw, currency, presentment) for raw in lines_in]
+    if behaviour != "bypass":
+        _take_stock(store, line_items, obey_policy=behaviour == "decrement_obeying_policy", at=now)
     number = store.state.next_order_number
     store.state.next_order_number += 1
     order = {
@@ -124,6 +116,10 @@ def create_order(store: Store, data: dict, *, emit: bool = True, at: float | Non
         "customer_id": customer["id"] if customer else None,
         "shipping_address": orders.address_from_rest(data.get("shipping_address")),
         "shipping_price": str(quantize(to_decimal(data.get("shipping_price", "0")) or Decimal(0), currency)),
+        "shipping_title": data.get("shipping_title") or "Standard Shipping",
+        "tax_rate": tax_rate,
+        "taxes_included": bool(data.get("taxes_included", False)),
+        "tax_title": data.get("tax_title") or "Tax",
         "line_items": line_items,
         "transactions": [],
         "refunds": [],
@@ -153,6 +149,58 @@ def create_order(store: Store, data: dict, *, emit: bool = True, at: float | Non
     if emit:
         publish_order(store, order, "orders/create")
     return order
+
+
+def _new_line(store: Store, raw: dict, currency: str, presentment: str) -> dict:
+    """A line from the control API's fields. With a ``variant_id`` the catalogue fills in what is left out
+    (title, variant title, SKU, the price in the order's currency)."""
+    from_variant: dict[str, Any] = {}
+    if raw.get("variant_id") is not None:
+        product, variant = store.variant(catalogue.variant_number(raw["variant_id"]))
+        if product is None or variant is None:
+            raise ActionError(f"variant {raw['variant_id']} is not in the catalogue")
+        from_variant = catalogue.line_fields(store, product, variant, currency)
+    price = (
+        to_decimal(raw["price"]) if raw.get("price") is not None else from_variant.get("price", Decimal(0))
+    )
+    quantity = int(raw.get("quantity", 1))
+    if price is None or quantity < 1:
+        raise ActionError("each line item needs a decimal price and a quantity of at least 1")
+    price = quantize(price, currency)
+    return {
+        "id": store.new_id("LineItem"),
+        "title": raw.get("title") or from_variant.get("title") or "Item",
+        "variant_title": raw.get("variant_title", from_variant.get("variant_title")),
+        "sku": raw.get("sku", from_variant.get("sku")),
+        "quantity": quantity,
+        "current_quantity": quantity,
+        "fulfilled_quantity": 0,
+        "price": str(price),
+        "presentment_price": str(convert(price, currency, presentment)),
+        "image_url": raw.get("image_url"),
+        "variant_id": from_variant.get("variant_id"),
+        "product_id": from_variant.get("product_id"),
+        "taxable": bool(raw.get("taxable", from_variant.get("taxable", True))),
+        "requires_shipping": bool(raw.get("requires_shipping", from_variant.get("requires_shipping", True))),
+    }
+
+
+def _take_stock(store: Store, lines: list[dict], *, obey_policy: bool, at: float) -> None:
+    """Sell the lines' variants out of stock, as a checkout does; obeying the inventory policy refuses to
+    oversell a variant that may not be sold out of stock."""
+    if obey_policy:
+        for line in lines:
+            product, variant = store.variant(line["variant_id"])
+            if (
+                product is not None
+                and variant is not None
+                and catalogue.is_tracked(variant)
+                and variant["inventory_policy"] == "DENY"
+                and variant["inventory_quantity"] < line["quantity"]
+            ):
+                raise ActionError(f"variant {variant['id']} has {variant['inventory_quantity']} in stock")
+    for line in lines:
+        catalogue.adjust_inventory(store, line["variant_id"], -line["quantity"], at=at)
 
 
 def _add_initial_transactions(store: Store, order: dict) -> None:
@@ -249,7 +297,7 @@ def _create_refund(
     if remove_lines:
         for line in order["line_items"]:
             set_current_quantity(order, line, line["fulfilled_quantity"])
-    _refresh_fulfillment_orders(order, at)
+    refresh_fulfillment_orders(order, at)
     order["refunds"].append(refund)
     orders.refresh_financial_status(order)
     return refund
@@ -319,7 +367,7 @@ def _adjust_quantity(order: dict, line_id: int, delta: int) -> None:
             lines[0]["total"] += delta
 
 
-def _refresh_fulfillment_orders(order: dict, at: float) -> None:
+def refresh_fulfillment_orders(order: dict, at: float) -> None:
     for fo in order["fulfillment_orders"]:
         if fo["status"] in ("CLOSED", "CANCELLED"):
             continue
@@ -330,6 +378,27 @@ def _refresh_fulfillment_orders(order: dict, at: float) -> None:
         elif fo["status"] != "ON_HOLD":
             fo["status"] = "IN_PROGRESS" if fulfilled_any else "OPEN"
         fo["updated_at"] = at
+
+
+def add_to_fulfillment(store: Store, order: dict, line: dict, *, at: float) -> None:
+    """Put a line an order edit added on the order's first active fulfillment order, a held one included
+    (so a hold keeps covering what the shopper swapped to; where Shopify puts it is not recorded), or on
+    a new one when none is active."""
+    active = _active_fos(order)
+    if not active:
+        fo = _new_fulfillment_order(store, order, [line], at)
+        order["fulfillment_orders"].append(fo)
+        store.state.fo_index[fo["id"]] = order["id"]
+        return
+    active[0]["line_items"].append(
+        {
+            "id": store.new_id("FulfillmentOrderLineItem"),
+            "line_item_id": line["id"],
+            "total": line["current_quantity"],
+            "remaining": orders.unfulfilled_quantity(line),
+        }
+    )
+    active[0]["updated_at"] = at
 
 
 def set_current_quantity(order: dict, line: dict, new: int) -> None:
@@ -376,7 +445,7 @@ def fulfill(
             fli["remaining"] -= take
             fli["fulfilled"] = fli.get("fulfilled", 0) + take
             left -= take
-    _refresh_fulfillment_orders(order, now)
+    refresh_fulfillment_orders(order, now)
     touch(order, now)
     state = orders.fulfillment_state(order)
     if emit:
@@ -426,6 +495,12 @@ def cancel_now(store: Store, order: dict, params: dict, *, at: float | None = No
     order["cancelled_at"] = now
     order["closed_at"] = now
     order["cancel_reason"] = params.get("reason") or "OTHER"
+    if params.get("restock"):
+        # orderCancel(restock: true): the unfulfilled units go back to stock.
+        for line in order["line_items"]:
+            catalogue.adjust_inventory(
+                store, line.get("variant_id"), orders.unfulfilled_quantity(line), at=now
+            )
     refund_wanted = bool(params.get("refund")) or bool(params.get("refund_method"))
     net = orders.received(order) - orders.refunded(order)
     if refund_wanted and net > 0:
@@ -438,7 +513,7 @@ def cancel_now(store: Store, order: dict, params: dict, *, at: float | None = No
             set_current_quantity(order, line, line["fulfilled_quantity"])
         if orders.received(order) == 0 and order["financial_status"] in ("pending", "authorized"):
             order["financial_status"] = "voided"
-    _refresh_fulfillment_orders(order, now)
+    refresh_fulfillment_orders(order, now)
     for fo in order["fulfillment_orders"]:
         if fo["status"] != "CLOSED":
             fo["status"] = "CANCELLED"
@@ -447,20 +522,7 @@ def cancel_now(store: Store, order: dict, params: dict, *, at: float | None = No
     publish_order(store, order, "orders/cancelled", "orders/updated")
 
 
-# --- edits ---------------------------------------------------------------------------------------
-
-
-def commit_edit(store: Store, order: dict, quantities: dict[int, int], staff_note: str | None) -> None:
-    now = clock.now()
-    for line in order["line_items"]:
-        if line["id"] in quantities:
-            new = quantities[line["id"]]
-            set_current_quantity(order, line, new)
-            line["quantity"] = max(line["quantity"], new)
-    order["edited"] = True
-    _refresh_fulfillment_orders(order, now)
-    touch(order, now)
-    publish_order(store, order, "orders/edited", "orders/updated")
+# --- deletion ------------------------------------------------------------------------------------
 
 
 def delete_order(store: Store, order: dict) -> None:

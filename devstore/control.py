@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from . import actions, orders, protected_data, versions
+from . import actions, catalogue, orders, protected_data, versions
 from .faults import KINDS
 
 if TYPE_CHECKING:
@@ -47,6 +47,46 @@ def _order_json(app: App, order: dict) -> dict:
     ]
     body["cancel_pending"] = bool(order.get("cancel_pending"))
     return body
+
+
+def _catalogue(app: App, method: str, parts: list[str], body: Any) -> Response:
+    """Products and stock: ``GET /_devstore/products[/<id>]``, ``POST /_devstore/products`` (catalogue.py's
+    fields), ``GET /_devstore/variants/<id>`` and ``POST /_devstore/variants/<id>`` with
+    ``{"inventory_quantity": N}``."""
+    store = app.store
+    with store.lock:
+        if parts == ["products"] and method == "GET":
+            return 200, [catalogue.rest_product(store, p) for p in store.iter_products()]
+        if parts == ["products"] and method == "POST":
+            if not isinstance(body, dict):
+                return 400, {"error": "JSON object body required"}
+            try:
+                created = catalogue.create_product(store, body)
+            except catalogue.CatalogueError as exc:
+                return 422, {"error": str(exc)}
+            return 201, catalogue.rest_product(store, created)
+        if len(parts) != 2 or not parts[1].isdigit():
+            return 404, {"error": "unknown control endpoint"}
+        number = int(parts[1])
+        if parts[0] == "products" and method == "GET":
+            found = store.product(number)
+            if found is None:
+                return 404, {"error": f"product {number} not found"}
+            return 200, catalogue.rest_product(store, found)
+        product, variant = store.variant(number)
+        if product is None or variant is None:
+            return 404, {"error": f"variant {number} not found"}
+        if method == "GET":
+            return 200, catalogue.rest_variant(store, product, variant)
+        if method == "POST":
+            if not isinstance(body, dict) or "inventory_quantity" not in body:
+                return 400, {"error": "inventory_quantity is required"}
+            try:
+                catalogue.set_inventory(product, variant, body["inventory_quantity"])
+            except catalogue.CatalogueError as exc:
+                return 422, {"error": str(exc)}
+            return 200, catalogue.rest_variant(store, product, variant)
+    return 404, {"error": "unknown control endpoint"}
 
 
 def _api_versions(app: App) -> dict:
@@ -115,12 +155,18 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
                     {
                         "reason": (fields.get("reason") or "other").upper(),
                         "refund": fields.get("refund", False),
+                        "restock": fields.get("restock", False),
                     },
                 )
                 result = (200, _order_json(app, order))
             else:
                 return 404, {"error": "unknown control endpoint"}
         app.persist()
+        return result
+    if parts and parts[0] in ("products", "variants"):
+        result = _catalogue(app, method, parts, body)
+        if result[0] < 300 and method == "POST":
+            app.persist()
         return result
     if parts == ["faults"] and method == "POST":
         if not isinstance(body, dict) or body.get("kind") not in KINDS:
@@ -144,7 +190,7 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
     if parts == ["reset"] and method == "POST":
         seed = body.get("seed") if isinstance(body, dict) else None
         app.reset(int(seed) if seed else None)
-        return 200, {"ok": True, "orders": len(store.state.order_ids)}
+        return 200, {"ok": True, "orders": len(store.state.order_ids), "products": len(store.state.products)}
     if parts == ["tokens", "expire"] and method == "POST":
         return 200, {"expired": app.expire_tokens()}
     if parts == ["tokens"] and method == "GET":

@@ -2,7 +2,11 @@
 
 GraphQL ``Decimal`` prints the shortest form with at least one decimal ("10.0", "12.5", "2629.95"), as
 every recording shows. REST (webhook) prices use the currency's own precision: "10.00" for USD, "15000"
-for KRW and JPY, which have no minor unit.
+for KRW and JPY, which have no minor unit. GraphQL's ``Money`` scalar (``ProductVariant.price``) is printed
+like REST ("949.95", "2629.95" in the order-edit recordings; that "89.00" keeps its trailing zero is our
+reading of Shopify's "a monetary value string" and not recorded).
+
+Taxes are a rate applied per line and rounded per line, either on top of the price or included in it.
 """
 
 from __future__ import annotations
@@ -54,3 +58,28 @@ def gql_amount(amount: Decimal) -> str:
 
 def rest_amount(amount: Decimal, currency: str) -> str:
     return format(quantize(amount, currency), "f")
+
+
+def money_scalar(amount: Decimal, currency: str) -> str:
+    """GraphQL ``Money`` (a variant's price): the currency's own precision, like REST."""
+    return rest_amount(amount, currency)
+
+
+def price_in(amount: Decimal, source: str, target: str) -> Decimal:
+    """A catalogue price in ``source`` as the price a shop in ``target`` charges: converted at the demo
+    rates, then rounded to the price points shops use (won to 100, yen to 10, others to the cent)."""
+    if source == target:
+        return quantize(amount, target)
+    value = amount * RATES_TO_USD.get(source, Decimal(1)) / RATES_TO_USD.get(target, Decimal(1))
+    if target == "KRW":
+        return (value / 100).quantize(Decimal(1)) * 100
+    if target == "JPY":
+        return (value / 10).quantize(Decimal(1)) * 10
+    return quantize(value, target)
+
+
+def tax_on(amount: Decimal, rate: Decimal, currency: str, *, included: bool) -> Decimal:
+    """The tax in (``included``) or on top of ``amount`` at ``rate``, rounded to the currency."""
+    if included:
+        return quantize(amount * rate / (1 + rate), currency)
+    return quantize(amount * rate, currency)

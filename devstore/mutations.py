@@ -1,5 +1,6 @@
 """Write side of the GraphQL API. Each mutation validates like Shopify (messages, fields and codes copied
-from the recordings named in the comments), then calls a state transition in actions.py.
+from the recordings named in the comments), then calls a state transition in actions.py. The order-edit
+mutations are in order_edit_mutations.py.
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
 
 from . import actions, bulk, clock, geo, orders
-from .ids import gid, gid_number, parse_gid
+from .ids import gid_number
 from .money import to_decimal
+from .order_edit_mutations import OrderEditMutations
 from .resolvers import (
     BulkOperationNode,
     FulfillmentOrderNode,
     JobNode,
-    LineItemNode,
     OrderNode,
     RefundNode,
     WebhookSubscriptionNode,
     ctx,
     hold_dict,
     invalid_id,
-    simple_connection,
 )
+from .resolvers import record_user_errors as _record
 
 STAFF_NOTE_MAX = 255
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{5,19}$")
@@ -42,11 +43,6 @@ def topic_name(enum_value: str) -> str:
             return prefix.rstrip("_").lower() + "/" + enum_value[len(prefix) :].lower()
     resource, _, event = enum_value.partition("_")
     return f"{resource.lower()}/{event.lower()}"
-
-
-def _record(info, errors: list[dict]) -> None:
-    key = info.path.key
-    ctx(info).user_errors[key] = errors
 
 
 IDEMPOTENCY_KEY_MISMATCH = "The same idempotency key cannot be used with different operation parameters."
@@ -76,45 +72,7 @@ def _plain(errors: list[dict]) -> list[dict]:
     return [{"field": e["field"], "message": e["message"]} for e in errors]
 
 
-class CalculatedOrderNode:
-    graphql_type = "CalculatedOrder"
-
-    def __init__(self, c, session: dict, order: dict) -> None:
-        self._c, self._s, self._o = c, session, order
-        self.id = gid("CalculatedOrder", session["id"])
-
-    @property
-    def originalOrder(self) -> OrderNode:
-        return OrderNode(self._c, self._o)
-
-    def _lines(self) -> list[dict]:
-        return [
-            li
-            for li in self._o["line_items"]
-            if li["current_quantity"] > 0 or str(li["id"]) in self._s["quantities"]
-        ]
-
-    def lineItems(self, info, query=None, **page) -> dict:
-        quantities = self._s["quantities"]
-        return simple_connection(
-            self._lines(),
-            lambda li: LineItemNode(
-                self._o, li, calculated=True, quantity=quantities.get(str(li["id"]), li["current_quantity"])
-            ),
-            **page,
-        )
-
-    def addedLineItems(self, info, **page) -> dict:
-        return simple_connection([], lambda li: li, **page)
-
-    @property
-    def subtotalLineItemsQuantity(self) -> int:
-        return sum(
-            self._s["quantities"].get(str(li["id"]), li["current_quantity"]) for li in self._o["line_items"]
-        )
-
-
-class Mutation:
+class Mutation(OrderEditMutations):
     # --- orderCancel ---------------------------------------------------------------------------------
 
     def orderCancel(
@@ -314,90 +272,6 @@ class Mutation:
                 "refund_id": record["id"],
             }
         return {"refund": RefundNode(order, record), "order": OrderNode(c, order), "userErrors": []}
-
-    # --- order edits ---------------------------------------------------------------------------------
-    # Messages from order-edit-lifecycle-user-errors.json and orderEdit-quantity-validation.json.
-
-    def orderEditBegin(self, info, id: str) -> dict:
-        c = ctx(info)
-        order = c.store.order(gid_number(id, "Order"))
-        errors: list[dict[str, Any]] = []
-        if order is None:
-            errors.append({"field": ["id"], "message": "The order does not exist."})
-        elif order["cancelled_at"] is not None or order.get("cancel_pending"):
-            errors.append({"field": None, "message": "The order cannot be edited."})
-        _record(info, errors)
-        if errors:
-            return {"calculatedOrder": None, "orderEditSession": None, "userErrors": errors}
-        assert order is not None  # refused above
-        session = {"id": c.store.new_id("CalculatedOrder"), "order_id": order["id"], "quantities": {}}
-        c.store.state.edits[session["id"]] = session
-        return {
-            "calculatedOrder": CalculatedOrderNode(c, session, order),
-            "orderEditSession": {"id": gid("OrderEditSession", session["id"])},
-            "userErrors": [],
-        }
-
-    def _session(self, c, calculated_id: str) -> tuple[dict, dict] | tuple[None, None]:
-        session = c.store.state.edits.get(gid_number(calculated_id, "CalculatedOrder") or -1)
-        order = c.store.order(session["order_id"]) if session else None
-        return (session, order) if session and order else (None, None)
-
-    def orderEditSetQuantity(
-        self, info, id: str, lineItemId: str, quantity: int, restock=None, locationId=None
-    ) -> dict:
-        c = ctx(info)
-        session, order = self._session(c, id)
-        errors: list[dict[str, Any]] = []
-        line = None
-        if session is None or order is None:
-            errors.append({"field": ["id"], "message": "The calculated order does not exist."})
-        elif quantity < 0:
-            errors.append({"field": ["quantity"], "message": "must be greater than or equal to 0"})
-        else:
-            number = (parse_gid(lineItemId) or ("", -1))[1]
-            line = next((li for li in order["line_items"] if li["id"] == number), None)
-            if line is None:
-                errors.append(
-                    {"field": ["lineItemId"], "message": "The line item does not exist on the order."}
-                )
-            elif quantity < line["fulfilled_quantity"]:
-                # Not recorded: Shopify only edits unfulfilled quantities.
-                errors.append(
-                    {
-                        "field": ["quantity"],
-                        "message": "The quantity can't be lower than the fulfilled quantity.",
-                    }
-                )
-        _record(info, errors)
-        if errors:
-            return {
-                "calculatedOrder": None,
-                "calculatedLineItem": None,
-                "orderEditSession": None,
-                "userErrors": errors,
-            }
-        assert session is not None and order is not None and line is not None  # refused above
-        session["quantities"][str(line["id"])] = quantity
-        return {
-            "calculatedOrder": CalculatedOrderNode(c, session, order),
-            "calculatedLineItem": LineItemNode(order, line, calculated=True, quantity=quantity),
-            "orderEditSession": {"id": gid("OrderEditSession", session["id"])},
-            "userErrors": [],
-        }
-
-    def orderEditCommit(self, info, id: str, notifyCustomer=None, staffNote=None) -> dict:
-        c = ctx(info)
-        session, order = self._session(c, id)
-        if session is None or order is None:
-            errors = [{"field": ["id"], "message": "The calculated order does not exist."}]
-            _record(info, errors)
-            return {"order": None, "successMessages": None, "userErrors": errors}
-        _record(info, [])
-        quantities = {int(k): v for k, v in session["quantities"].items()}
-        del c.store.state.edits[session["id"]]
-        actions.commit_edit(c.store, order, quantities, staffNote)
-        return {"order": OrderNode(c, order), "successMessages": ["Order updated"], "userErrors": []}
 
     # --- fulfillment holds ---------------------------------------------------------------------------
     # Messages and codes from fulfillment-order-hold-validation.json; unknown ids from

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 # What the portal asks of Shopify (see shopify_sync/graphql/ and DESIGN.md, "Scopes"): orders and their
 # history past 60 days, order edits, holds on fulfilment orders, returns, customers.
 DEFAULT_SCOPES = (
-    "read_orders,write_orders,read_all_orders,read_order_edits,write_order_edits,read_customers,"
+    "read_orders,write_orders,read_all_orders,read_order_edits,write_order_edits,read_customers,read_products,"
     "read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,"
     "read_returns,write_returns"
 )

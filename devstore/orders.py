@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from . import clock, geo
 from .ids import gid
-from .money import convert, rest_amount, to_decimal
+from .money import convert, rest_amount, tax_on, to_decimal
 
 D0 = Decimal(0)
 
@@ -73,13 +73,46 @@ def shipping(order: dict, *, presentment: bool = False) -> Decimal:
     return amount
 
 
+def tax_rate(order: dict) -> Decimal | None:
+    """The order's one tax rate (None: the order has no taxes, as every order made without one)."""
+    return to_decimal(order["tax_rate"]) if order.get("tax_rate") is not None else None
+
+
+def line_tax(order: dict, line: dict, quantity: int) -> Decimal:
+    rate = tax_rate(order)
+    if rate is None or not line.get("taxable", True):
+        return D0
+    return tax_on(
+        dec(line["price"]) * quantity, rate, order["currency"], included=bool(order.get("taxes_included"))
+    )
+
+
+def tax(order: dict, *, current: bool = False) -> Decimal:
+    """Taxes on the line items (shipping is not taxed here), rounded line by line."""
+    qty = "current_quantity" if current else "quantity"
+    return sum((line_tax(order, li, li[qty]) for li in order["line_items"]), D0)
+
+
+def tax_lines(order: dict, *, current: bool = False) -> list[tuple[str, Decimal, Decimal]]:
+    """(title, rate, amount) per tax: one line for an order with a tax rate, none without."""
+    rate = tax_rate(order)
+    if rate is None:
+        return []
+    return [(order.get("tax_title") or "Tax", rate, tax(order, current=current))]
+
+
 def total(order: dict, *, current: bool = False, presentment: bool = False) -> Decimal:
     sub = subtotal(order, current=current, presentment=presentment)
     ship = shipping(order, presentment=presentment)
     if current and all(li["current_quantity"] == 0 for li in order["line_items"]):
         # Every line removed (cancelled): the current total drops to 0.0 (orderCancel-parity.json).
         ship = D0
-    return sub + ship
+    added_tax = D0
+    if tax_rate(order) is not None and not order.get("taxes_included"):
+        added_tax = tax(order, current=current)
+        if presentment:
+            added_tax = to_presentment(order, added_tax)
+    return sub + ship + added_tax
 
 
 def transactions_sum(order: dict, kinds: tuple[str, ...]) -> Decimal:
@@ -98,11 +131,22 @@ def refunded(order: dict) -> Decimal:
 
 
 def outstanding(order: dict) -> Decimal:
-    return max(total(order, current=True) - (received(order) - refunded(order)), D0)
+    """Shopify's ``totalOutstandingSet``: the current total less what was paid and not refunded. Positive:
+    the shopper owes it; negative: the store owes a refund (an order edit made cheaper, a cancel without
+    refund), as the schema describes it."""
+    return total(order, current=True) - (received(order) - refunded(order))
 
 
 def to_presentment(order: dict, amount: Decimal) -> Decimal:
     return convert(amount, order["currency"], order["presentment_currency"])
+
+
+def refresh_payment_status(order: dict) -> None:
+    """After an order edit: a paid order whose total grew is partially paid (Shopify collects the balance
+    by invoice, not by itself); a partially paid one whose balance is covered is paid. Refund states are
+    left as they are, and so is an order nothing was paid for."""
+    if order["financial_status"] in ("paid", "partially_paid") and received(order) > 0:
+        order["financial_status"] = "partially_paid" if outstanding(order) > 0 else "paid"
 
 
 def refresh_financial_status(order: dict) -> None:
@@ -169,9 +213,10 @@ def rest_line_item(order: dict, line: dict) -> dict:
         ),
         "price": rest_amount(dec(line["price"]), cur),
         "price_set": rest_money_set(order, dec(line["price"])),
-        "requires_shipping": True,
+        "requires_shipping": line.get("requires_shipping", True),
+        "taxable": line.get("taxable", True),
         "variant_id": line.get("variant_id"),
-        "product_id": None,
+        "product_id": line.get("product_id"),
     }
 
 
@@ -219,6 +264,13 @@ def rest_order(order: dict, customer: dict | None, zone) -> dict:
         "subtotal_price_set": rest_money_set(order, subtotal(order)),
         "current_total_price_set": rest_money_set(order, total(order, current=True)),
         "total_outstanding": rest_amount(outstanding(order), cur),
+        "taxes_included": bool(order.get("taxes_included")),
+        "total_tax": rest_amount(tax(order), cur),
+        "current_total_tax": rest_amount(tax(order, current=True), cur),
+        "tax_lines": [
+            {"title": title, "rate": float(rate), "price": rest_amount(amount, cur)}
+            for title, rate, amount in tax_lines(order, current=True)
+        ],
         "note": order.get("note"),
         "tags": ", ".join(order["tags"]),
         "test": order.get("test", False),

@@ -107,6 +107,35 @@ def paginate(
     }
 
 
+def simple_connection(
+    items: Sequence[Any],
+    wrap: Callable[[Any], Any],
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    reverse: bool = False,
+) -> dict:
+    """Child connections (line items, fulfillment orders, variants…) in their natural order, which is id
+    order (ids only grow), so the id is both the sort key and the cursor value."""
+    check_page_args(first, last, required=False)
+    if first is None and last is None:
+        first = MAX_PAGE
+    return paginate(
+        items,
+        key=lambda it: it["id"],
+        item_id=lambda it: it["id"],
+        cursor_value=lambda it: it["id"],
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        reverse=reverse,
+        wrap=wrap,
+        presorted=True,
+    )
+
+
 def _as_key(value: Any, keys: list) -> Any:
     """Cursor values equal sort keys, except ids, which cursors carry as strings."""
     if keys and isinstance(keys[0][0], int) and isinstance(value, str) and value.isdigit():

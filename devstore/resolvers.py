@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError, GraphQLResolveInfo
 
 from . import clock, orders
+from .catalogue_nodes import ProductNode, ProductVariantNode, product_node, variant_node
 from .ids import gid, parse_gid
 from .money import gql_amount
 from .order_search import customer_fields, order_fields
-from .pagination import check_page_args, paginate
+from .pagination import check_page_args, paginate, simple_connection
 from .search import compile_query
 
 if TYPE_CHECKING:
@@ -36,6 +37,11 @@ def ctx(info: GraphQLResolveInfo) -> Context:
     return info.context
 
 
+def record_user_errors(info: GraphQLResolveInfo, errors: list[dict]) -> None:
+    """Note a mutation's userErrors for the call log (GET /_devstore/calls)."""
+    ctx(info).user_errors[str(info.path.key)] = errors
+
+
 def money(currency: str, amount: Decimal) -> dict:
     return {"amount": gql_amount(amount), "currencyCode": currency}
 
@@ -47,33 +53,25 @@ def money_bag(order: dict, amount: Decimal) -> dict:
     }
 
 
+def tax_line_dicts(order: dict, lines: list[tuple[str, Decimal, Decimal]]) -> list[dict]:
+    """Shopify's ``TaxLine``s for (title, rate, amount) triples."""
+    return [
+        {
+            "title": title,
+            "rate": float(rate),
+            "ratePercentage": float(rate * 100),
+            "priceSet": money_bag(order, amount),
+            "source": "Shopify",
+            "channelLiable": False,
+        }
+        for title, rate, amount in lines
+    ]
+
+
 def invalid_id(value: str) -> GraphQLError:
     """Shopify answers an unknown id in a mutation with a top-level RESOURCE_NOT_FOUND error
     (fulfillment-order-lifecycle.json: ``Invalid id: gid://shopify/FulfillmentOrder/0``)."""
     return GraphQLError(f"Invalid id: {value}", extensions={"code": "RESOURCE_NOT_FOUND"})
-
-
-def simple_connection(
-    items: list, wrap, first=None, after=None, last=None, before=None, reverse=False
-) -> dict:
-    """Child connections (line items, fulfillment orders…) in their natural order, which is id order (ids
-    only grow), so the id is both the sort key and the cursor value."""
-    check_page_args(first, last, required=False)
-    if first is None and last is None:
-        first = 250
-    return paginate(
-        items,
-        key=lambda it: it["id"],
-        item_id=lambda it: it["id"],
-        cursor_value=lambda it: it["id"],
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        reverse=reverse,
-        wrap=wrap,
-        presorted=True,
-    )
 
 
 # --- shop ----------------------------------------------------------------------------------------
@@ -141,25 +139,27 @@ class MailingAddressNode:
 class LineItemNode:
     graphql_type = "LineItem"
 
-    def __init__(
-        self, order: dict, line: dict, *, calculated: bool = False, quantity: int | None = None
-    ) -> None:
+    def __init__(self, order: dict, line: dict) -> None:
         self._o, self._l = order, line
-        kind = "CalculatedLineItem" if calculated else "LineItem"
-        self.id = gid(kind, line["id"])
+        self.id = gid("LineItem", line["id"])
         self.title = line["title"]
         self.name = line["title"] + (f" - {line['variant_title']}" if line.get("variant_title") else "")
         self.variantTitle = line.get("variant_title")
         self.sku = line.get("sku")
-        self.quantity = quantity if quantity is not None else line["quantity"]
+        self.quantity = line["quantity"]
         self.currentQuantity = line["current_quantity"]
         self.unfulfilledQuantity = orders.unfulfilled_quantity(line)
         self.fulfillableQuantity = self.unfulfilledQuantity
         self.refundableQuantity = line["current_quantity"]
-        self.editableQuantity = self.quantity
         self.merchantEditable = self.unfulfilledQuantity > 0
-        self.requiresShipping = True
-        self.variant = None
+        self.requiresShipping = bool(line.get("requires_shipping", True))
+
+    def variant(self, info) -> ProductVariantNode | None:
+        """Null for a custom line (no variant) and for a variant since deleted, as on Shopify."""
+        return variant_node(ctx(info).store, self._l.get("variant_id"))
+
+    def product(self, info) -> ProductNode | None:
+        return product_node(ctx(info).store, self._l.get("product_id"))
 
     @property
     def originalUnitPriceSet(self) -> dict:
@@ -349,7 +349,7 @@ class OrderNode:
 
     @property
     def fullyPaid(self) -> bool:
-        return orders.outstanding(self._o) == 0
+        return orders.outstanding(self._o) <= 0
 
     @property
     def unpaid(self) -> bool:
@@ -396,6 +396,26 @@ class OrderNode:
     @property
     def totalOutstandingSet(self) -> dict:
         return money_bag(self._o, orders.outstanding(self._o))
+
+    @property
+    def taxesIncluded(self) -> bool:
+        return bool(self._o.get("taxes_included"))
+
+    @property
+    def totalTaxSet(self) -> dict:
+        return money_bag(self._o, orders.tax(self._o))
+
+    @property
+    def currentTotalTaxSet(self) -> dict:
+        return money_bag(self._o, orders.tax(self._o, current=True))
+
+    @property
+    def currentTaxLines(self) -> list[dict]:
+        return tax_line_dicts(self._o, orders.tax_lines(self._o, current=True))
+
+    @property
+    def subtotalLineItemsQuantity(self) -> int:
+        return sum(li["quantity"] for li in self._o["line_items"])
 
     @property
     def shippingAddress(self) -> MailingAddressNode | None:
@@ -513,6 +533,10 @@ def node_for(c: Context, value: str):
     if kind == "WebhookSubscription":
         sub = store.state.subscriptions.get(number)
         return WebhookSubscriptionNode(sub) if sub else None
+    if kind == "Product":
+        return product_node(store, number)
+    if kind == "ProductVariant":
+        return variant_node(store, number)
     return None
 
 
@@ -582,6 +606,15 @@ class QueryRoot:
     def customer(self, info, id: str) -> CustomerNode | None:
         node = node_for(ctx(info), id)
         return node if isinstance(node, CustomerNode) else None
+
+    def product(self, info, id: str) -> ProductNode | None:
+        node = node_for(ctx(info), id)
+        return node if isinstance(node, ProductNode) else None
+
+    def productVariant(self, info, id: str) -> ProductVariantNode | None:
+        """Null for an unknown variant (order-edit-lifecycle-user-errors.json, unknownVariantHydrate)."""
+        node = node_for(ctx(info), id)
+        return node if isinstance(node, ProductVariantNode) else None
 
     def customers(
         self,

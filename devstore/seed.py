@@ -1,4 +1,5 @@
-"""Deterministic demo data: shoppers in KR, US, CA, JP, DE and GB with orders over the last 90 days.
+"""Deterministic demo data: a catalogue of clothes and homeware in sizes and colours, and shoppers in KR,
+US, CA, JP, DE and GB with orders of it over the last 90 days.
 
 Seeding writes straight into the store without webhooks: it is the store's state before anyone watches.
 Built for speed (``--seed 50000`` takes a few seconds): one pass, ids allocated in time order so that
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from . import actions, clock
-from .money import RATES_TO_USD, quantize
+from . import actions, catalogue, clock
+from .money import price_in
 from .store import Store
 
 # (country, currency, [(first, last)], [(address1, city, province_code, zip)], phone prefix)
@@ -109,29 +110,177 @@ REGIONS: list[Region] = [
     ),
 ]
 
-PRODUCTS = [
-    ("Merino Crew Sweater", "Navy / M", "MER-CRW-NV-M", "89.00"),
-    ("Merino Crew Sweater", "Oat / L", "MER-CRW-OT-L", "89.00"),
-    ("Linen Shirt", "White / S", "LIN-SHT-WH-S", "64.00"),
-    ("Everyday Tote", None, "TOTE-EVD", "38.00"),
-    ("Ceramic Pour-Over Set", None, "CER-POS", "52.50"),
-    ("Wool Beanie", "Charcoal", "WOL-BNE-CH", "24.00"),
-    ("Trail Running Socks (3-pack)", "M", "SCK-TRL-3M", "18.00"),
-    ("Leather Card Holder", "Tan", "LTH-CRD-TN", "45.00"),
-    ("Canvas Sneakers", "Black / 42", "CNV-SNK-BK-42", "95.00"),
-    ("Organic Cotton Tee", "Sage / M", "OCT-TEE-SG-M", "29.00"),
+
+class DemoProduct(NamedTuple):
+    title: str
+    product_type: str
+    sku: str  # a variant's SKU is this and its option values' codes: MER-CRW-NV-M
+    price: str  # USD
+    options: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # (name, ((value, SKU code), ...))
+    prices: tuple[tuple[str, str], ...] = ()  # (option value, USD price): dearer and cheaper variants
+    sold_out: frozenset[str] = frozenset()  # titles of the variants with nothing in stock
+    tracked: bool = True
+
+
+SIZES = (("S", "S"), ("M", "M"), ("L", "L"), ("XL", "XL"))
+
+# The demo shop's catalogue: sizes and colours to swap between, some sold out, some dearer or cheaper.
+CATALOGUE = [
+    DemoProduct(
+        "Merino Crew Sweater",
+        "Sweaters",
+        "MER-CRW",
+        "89.00",
+        (("Color", (("Navy", "NV"), ("Oat", "OT"), ("Forest", "FR"))), ("Size", SIZES)),
+        (("XL", "95.00"),),
+        frozenset({"Oat / S", "Forest / M", "Navy / XL"}),
+    ),
+    DemoProduct(
+        "Linen Shirt",
+        "Shirts",
+        "LIN-SHT",
+        "64.00",
+        (("Color", (("White", "WH"), ("Sky", "SK"))), ("Size", SIZES)),
+        (("Sky", "58.00"),),
+        frozenset({"White / M", "Sky / XL"}),
+    ),
+    DemoProduct("Everyday Tote", "Bags", "TOTE-EVD", "38.00", tracked=False),
+    DemoProduct("Ceramic Pour-Over Set", "Kitchen", "CER-POS", "52.50"),
+    DemoProduct(
+        "Wool Beanie",
+        "Accessories",
+        "WOL-BNE",
+        "24.00",
+        (("Color", (("Charcoal", "CH"), ("Rust", "RS"), ("Cream", "CR"))),),
+        sold_out=frozenset({"Rust"}),
+    ),
+    DemoProduct(
+        "Trail Running Socks (3-pack)",
+        "Socks",
+        "SCK-TRL",
+        "18.00",
+        (("Size", (("S", "3S"), ("M", "3M"), ("L", "3L"))),),
+        sold_out=frozenset({"L"}),
+    ),
+    DemoProduct(
+        "Leather Card Holder",
+        "Accessories",
+        "LTH-CRD",
+        "45.00",
+        (("Color", (("Tan", "TN"), ("Black", "BK"), ("Oxblood", "OX"))),),
+        (("Oxblood", "52.00"),),
+        frozenset({"Black"}),
+    ),
+    DemoProduct(
+        "Canvas Sneakers",
+        "Shoes",
+        "CNV-SNK",
+        "95.00",
+        (
+            ("Color", (("Black", "BK"), ("White", "WH"))),
+            ("Size", tuple((s, s) for s in ("40", "41", "42", "43", "44"))),
+        ),
+        sold_out=frozenset({"Black / 43", "White / 40"}),
+    ),
+    DemoProduct(
+        "Organic Cotton Tee",
+        "T-Shirts",
+        "OCT-TEE",
+        "29.00",
+        (("Color", (("Sage", "SG"), ("White", "WH"), ("Black", "BK"))), ("Size", SIZES)),
+        (("White", "26.00"), ("XL", "32.00")),
+        frozenset({"Sage / L", "Black / S"}),
+    ),
+    DemoProduct(
+        "Stoneware Mug",
+        "Kitchen",
+        "STN-MUG",
+        "22.00",
+        (("Color", (("Blue", "BL"), ("White", "WH"), ("Charcoal", "CH"))),),
+        (("Charcoal", "24.00"),),
+        frozenset({"White"}),
+    ),
+]
+
+# What demo orders sell, by SKU. The order of this list is part of the seed: orders pick from it by index.
+SOLD = [
+    "MER-CRW-NV-M",
+    "MER-CRW-OT-L",
+    "LIN-SHT-WH-S",
+    "TOTE-EVD",
+    "CER-POS",
+    "WOL-BNE-CH",
+    "SCK-TRL-3M",
+    "LTH-CRD-TN",
+    "CNV-SNK-BK-42",
+    "OCT-TEE-SG-M",
 ]
 
 TAGS = ["vip", "gift", "wholesale", "first-order", "newsletter", "preorder"]
 
 
+def _demo_variants(demo: DemoProduct) -> list[dict[str, Any]]:
+    """The variants of a demo product: every combination of its option values, in option order."""
+    combos: list[tuple[tuple[str, str], ...]] = [()]
+    for _name, choices in demo.options:
+        combos = [(*combo, choice) for combo in combos for choice in choices]
+    prices = dict(demo.prices)
+    variants = []
+    for position, combo in enumerate(combos, start=1):
+        values = [value for value, _code in combo]
+        title = " / ".join(values)
+        usd = demo.price
+        for value in values:  # a later option's price wins: an XL tee in white is an XL's price
+            usd = prices.get(value, usd)
+        variants.append(
+            {
+                "options": values,
+                "sku": "-".join([demo.sku, *(code for _value, code in combo)]),
+                "usd": usd,
+                # Stock from the position, so every seed has the same: 1 to 13 on hand, or none.
+                "inventory_quantity": 0 if title in demo.sold_out else position * 7 % 13 + 1,
+            }
+        )
+    return variants
+
+
+def seed_catalogue(store: Store, at: float) -> dict[str, dict[str, Any]]:
+    """Add the demo catalogue; returns what an order line needs of each variant, by SKU."""
+    lines: dict[str, dict[str, Any]] = {}
+    for demo in CATALOGUE:
+        variants = _demo_variants(demo)
+        product = catalogue.create_product(
+            store,
+            {
+                "title": demo.title,
+                "product_type": demo.product_type,
+                "options": [name for name, _values in demo.options],
+                "variants": [
+                    {
+                        "options": v["options"],
+                        "sku": v["sku"],
+                        "price": str(price_in(Decimal(v["usd"]), "USD", store.shop.currency)),
+                        "inventory_quantity": v["inventory_quantity"],
+                        "inventory_management": "shopify" if demo.tracked else None,
+                    }
+                    for v in variants
+                ],
+            },
+            at=at,
+        )
+        for record, v in zip(product["variants"], variants, strict=True):
+            lines[v["sku"]] = {
+                "title": demo.title,
+                "variant_title": catalogue.variant_display_title(record),
+                "sku": v["sku"],
+                "usd": v["usd"],
+                "variant_id": record["id"],
+            }
+    return lines
+
+
 def _local_price(usd: str, currency: str) -> Decimal:
-    amount = Decimal(usd) / RATES_TO_USD[currency]
-    if currency == "KRW":
-        return (amount / 100).quantize(Decimal(1)) * 100  # prices in won end in 00
-    if currency == "JPY":
-        return (amount / 10).quantize(Decimal(1)) * 10
-    return quantize(amount, currency)
+    return price_in(Decimal(usd), "USD", currency)
 
 
 DEMO_SHOPPERS = {0: "demo-ko@example.com", 1: "demo@example.com"}
@@ -141,6 +290,8 @@ def seed_store(store: Store, count: int, random_seed: int = 42) -> None:
     """Add ``count`` orders (and about count/3 shoppers) to the store. The caller holds no webhooks."""
     rng = random.Random(random_seed)
     now = clock.now()
+    sold = seed_catalogue(store, now - 180 * 86400)
+    products = [sold[sku] for sku in SOLD]
     shopper_count = max(count // 3, 1)
     shoppers: list[dict[str, Any]] = []
     for i in range(shopper_count):
@@ -187,14 +338,15 @@ def seed_store(store: Store, count: int, random_seed: int = 42) -> None:
             shopper = shoppers[rng.randrange(len(shoppers))]
         lines = []
         for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
-            title, variant, sku, usd = PRODUCTS[rng.randrange(len(PRODUCTS))]
+            product = products[rng.randrange(len(products))]
             lines.append(
                 {
-                    "title": title,
-                    "variant_title": variant,
-                    "sku": sku,
+                    "title": product["title"],
+                    "variant_title": product["variant_title"],
+                    "sku": product["sku"],
+                    "variant_id": product["variant_id"],
                     "quantity": rng.choice((1, 1, 1, 2, 3)),
-                    "price": str(_local_price(usd, shopper["currency"])),
+                    "price": str(_local_price(product["usd"], shopper["currency"])),
                 }
             )
         roll = rng.random()

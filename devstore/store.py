@@ -31,6 +31,10 @@ ID_BASES = {
     "CalculatedOrder": 120_000_000_000,
     "BulkOperation": 5_100_000_000_000,
     "WebhookSubscription": 1_600_000_000_000,
+    "Product": 9_100_000_000_000,
+    "ProductOption": 12_100_000_000_000,
+    "ProductVariant": 49_100_000_000_000,
+    "InventoryItem": 51_100_000_000_000,
 }
 
 
@@ -51,6 +55,8 @@ class State:
     order_ids: list[int] = field(default_factory=list)
     customers: dict[int, dict] = field(default_factory=dict)
     customer_by_email: dict[str, int] = field(default_factory=dict)
+    # The catalogue (catalogue.py): products by id, each holding its variants.
+    products: dict[int, dict] = field(default_factory=dict)
     jobs: dict[str, dict] = field(default_factory=dict)
     bulk_operations: dict[int, dict] = field(default_factory=dict)
     subscriptions: dict[int, dict] = field(default_factory=dict)
@@ -64,6 +70,7 @@ class State:
     # Install codes not yet exchanged: code -> {"client_id", "scope", "issued_at"}
     auth_codes: dict[str, dict] = field(default_factory=dict)
     fo_index: dict[int, int] = field(default_factory=dict)  # fulfillment order id -> order id (not saved)
+    variant_index: dict[int, int] = field(default_factory=dict)  # variant id -> product id (not saved)
 
 
 class Store:
@@ -146,6 +153,30 @@ class Store:
                 return order, fo
         return None, None
 
+    # --- catalogue ------------------------------------------------------------------------------------
+
+    def add_product(self, product: dict) -> None:
+        self.state.products[product["id"]] = product
+        for variant in product["variants"]:
+            self.state.variant_index[variant["id"]] = product["id"]
+
+    def product(self, product_id: int | None) -> dict | None:
+        return self.state.products.get(product_id) if product_id is not None else None
+
+    def iter_products(self):
+        return iter(sorted(self.state.products.values(), key=lambda p: p["id"]))
+
+    def variant(self, variant_id: int | None) -> tuple[dict, dict] | tuple[None, None]:
+        """(product, variant) for a variant id, or (None, None)."""
+        product = (
+            self.state.products.get(self.state.variant_index.get(variant_id, -1)) if variant_id else None
+        )
+        if product is not None:
+            for variant in product["variants"]:
+                if variant["id"] == variant_id:
+                    return product, variant
+        return None, None
+
     def publish(self, topic: str, body: dict, *, subscribers_only: bool = False) -> None:
         if self.emit is not None:
             self.emit(topic, body, subscribers_only)
@@ -163,6 +194,7 @@ class Store:
             "next_order_number": s.next_order_number,
             "orders": [s.orders[i] for i in s.order_ids if i in s.orders],
             "customers": list(s.customers.values()),
+            "products": list(s.products.values()),
             "jobs": s.jobs,
             "bulk_operations": list(s.bulk_operations.values()),
             "subscriptions": list(s.subscriptions.values()),
@@ -185,6 +217,10 @@ class Store:
             s.customers[customer["id"]] = customer
             if customer.get("email"):
                 s.customer_by_email[customer["email"].lower()] = customer["id"]
+        for product in data.get("products", []):
+            s.products[product["id"]] = product
+            for variant in product["variants"]:
+                s.variant_index[variant["id"]] = product["id"]
         s.jobs = data.get("jobs", {})
         s.bulk_operations = {b["id"]: b for b in data.get("bulk_operations", [])}
         s.subscriptions = {w["id"]: w for w in data.get("subscriptions", [])}

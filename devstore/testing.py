@@ -360,6 +360,27 @@ class Devstore:
     def orders(self, email: str | None = None) -> list[dict]:
         return self.get("/_devstore/orders" + (f"?email={urllib.parse.quote(email)}" if email else ""))
 
+    def products(self) -> list[dict]:
+        """The catalogue, REST-shaped: each product with its ``variants`` (id, title, price, sku,
+        ``inventory_quantity``, ``available_for_sale``…)."""
+        return self.get("/_devstore/products")
+
+    def product(self, product_id: int) -> dict:
+        return self.get(f"/_devstore/products/{product_id}")
+
+    def create_product(self, **fields: Any) -> dict:
+        """Add a product: ``title``, ``options`` (names) and ``variants`` (each with ``options`` values,
+        ``price``, ``sku``, ``inventory_quantity``, ``inventory_management``: "shopify" or None for
+        untracked, ``inventory_policy``: "deny" or "continue"). Without options, one default variant."""
+        return self.post("/_devstore/products", fields)
+
+    def variant(self, variant_id: int | str) -> dict:
+        return self.get(f"/_devstore/variants/{_number(variant_id)}")
+
+    def set_inventory(self, variant_id: int | str, quantity: int) -> dict:
+        """Set a variant's stock on hand (a number or its gid); returns the variant."""
+        return self.post(f"/_devstore/variants/{_number(variant_id)}", {"inventory_quantity": quantity})
+
     def fault(self, kind: str, count: int = 1, rate: float | None = None) -> dict:
         body: dict[str, Any] = {"kind": kind, "count": count}
         if rate is not None:
@@ -391,6 +412,11 @@ class Devstore:
 
     def reset(self, seed: int | None = None) -> dict:
         return self.post("/_devstore/reset", {"seed": seed} if seed else {})
+
+
+def _number(value: int | str) -> int:
+    """The number behind a gid (``gid://shopify/ProductVariant/49…``) or the number itself."""
+    return int(str(value).rsplit("/", 1)[-1])
 
 
 def start_devstore(**options: Any) -> Devstore:

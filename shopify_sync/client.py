@@ -26,7 +26,7 @@ from typing import Protocol
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from shopify_sync import graphql_results
+from shopify_sync import graphql_results, order_edits
 from shopify_sync.errors import (
     ShopifyAuthError,
     ShopifyGraphQLError,
@@ -35,6 +35,7 @@ from shopify_sync.errors import (
     UserError,
 )
 from shopify_sync.graphql import document
+from shopify_sync.order_edits import EditPreview, LineChange, VariantOption
 from shopify_sync.throttle import CostBucket, ThrottleStatus
 from shopify_sync.types import MailingAddress, Money, OrderData, ShopData
 
@@ -447,6 +448,60 @@ class ShopifyClient:
         ]
         _raise_user_errors("orderUpdate", payload.get("userErrors"))
         return MailingAddress.from_graphql((payload.get("order") or {}).get("shippingAddress"))
+
+    # -- order edits ----------------------------------------------------------------------------------
+
+    def order_edit_preview(self, *, order_gid: str, changes: list[LineChange]) -> EditPreview:
+        """Shopify's price of the changes: an edit begun and staged, never committed. Not a change to the
+        order, so safe to repeat (each call is an edit session of its own)."""
+        return self._order_edit_staged(order_gid, changes)[1]
+
+    def order_edit_commit(
+        self, *, order_gid: str, changes: list[LineChange], notify_customer: bool, staff_note: str
+    ) -> str:
+        """Apply the changes to the order; returns the order's new `updatedAt`. Irreversible, and not
+        idempotent on Shopify's side: a caller that lost the answer reads the order before sending again."""
+        session, _preview = self._order_edit_staged(order_gid, changes)
+        variables = {"id": session, "notifyCustomer": notify_customer, "staffNote": staff_note}
+        payload = self.execute("order_edit", "OrderEditCommit", variables, mutation=True)["orderEditCommit"]
+        _raise_user_errors("orderEditCommit", payload.get("userErrors"))
+        return ((payload.get("order") or {}).get("updatedAt")) or ""
+
+    def _order_edit_staged(self, order_gid: str, changes: list[LineChange]) -> tuple[str, EditPreview]:
+        """Begin an edit and stage `changes`; the edit's id and Shopify's calculated order."""
+        # Begin and set-quantity stage a draft, and sending either again changes nothing the first did not:
+        # they may be retried like queries. Adding a variant twice would add it twice: never resent.
+        begun = self.execute("order_edit", "OrderEditBegin", {"id": order_gid})["orderEditBegin"]
+        _raise_user_errors("orderEditBegin", begun.get("userErrors"))
+        preview = order_edits.edit_preview(begun["calculatedOrder"])
+        edit_id = preview.calculated_order_gid
+        for change in changes:
+            line = preview.line_for(change.line_item_gid)
+            if line is None:
+                raise ShopifyUserError(
+                    "orderEditSetQuantity", [UserError(("lineItemId",), "The line item is not on this order")]
+                )
+            if change.swap_to:
+                variables = {"id": edit_id, "variantId": change.swap_to, "quantity": change.quantity}
+                added = self.execute("order_edit", "OrderEditAddVariant", variables, mutation=True)
+                _raise_user_errors("orderEditAddVariant", added["orderEditAddVariant"].get("userErrors"))
+            quantity = 0 if change.swap_to else change.quantity
+            variables = {
+                "id": edit_id,
+                "lineItemId": line.gid,
+                "quantity": quantity,
+                "restock": change.restock,
+            }
+            staged = self.execute("order_edit", "OrderEditSetQuantity", variables)
+            staged = staged["orderEditSetQuantity"]
+            _raise_user_errors("orderEditSetQuantity", staged.get("userErrors"))
+            preview = order_edits.edit_preview(staged["calculatedOrder"])
+        return edit_id, preview
+
+    def product_variants(self, product_gid: str) -> list[VariantOption]:
+        """The variants of a product a line may be swapped for, with stock."""
+        product = self.execute("order_edit", "ProductVariantsForSwap", {"id": product_gid})["product"]
+        return order_edits.variant_options(product)
 
     def bulk_orders_start(self) -> BulkOperation:
         variables = {"query": document("bulk_orders")}

@@ -13,6 +13,8 @@ REQUIRED_SCOPES: dict[str, str] = {
     "write_orders": "orderCancel, orderUpdate (shipping address) and refundCreate: the merchant's decisions",
     "read_all_orders": "orders older than 60 days: the full import and shoppers' order history",
     "read_customers": "the customer of an order, which lets a signed-in shopper see it",
+    "write_order_edits": "orderEditBegin, …SetQuantity, …AddVariant, …Commit: item edits, priced by Shopify",
+    "read_products": "the other variants (sizes, colours) a line can be swapped for, with their stock",
 }
 
 # The protected customer data (Level 2) the app must be given in the Dev Dashboard: without it Shopify

@@ -64,7 +64,9 @@ def test_an_install_connects_the_shop_with_an_offline_token_kept_encrypted(
 ):
     started = start(client)
     authorize = urllib.parse.parse_qs(urllib.parse.urlsplit(started["Location"]).query)
-    assert authorize["scope"] == ["read_orders,write_orders,read_all_orders,read_customers"]
+    assert authorize["scope"] == [
+        "read_orders,write_orders,read_all_orders,read_customers,write_order_edits,read_products"
+    ]
     assert authorize["redirect_uri"] == ["http://testserver/shopify/install/callback"]
 
     with django_capture_on_commit_callbacks() as callbacks:

@@ -12,8 +12,14 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_a_write_scope_counts_as_its_read_scope():
-    assert missing_scopes(["write_orders", "read_all_orders", "read_customers"]) == []
-    assert missing_scopes(["read_orders"]) == ["write_orders", "read_all_orders", "read_customers"]
+    granted = ["write_orders", "read_all_orders", "read_customers", "write_order_edits", "read_products"]
+    assert missing_scopes(granted) == []
+    assert missing_scopes(["read_orders", "read_products"]) == [
+        "write_orders",
+        "read_all_orders",
+        "read_customers",
+        "write_order_edits",
+    ]
 
 
 def test_the_readme_lists_exactly_the_scopes_the_portal_uses():

@@ -75,7 +75,7 @@ def test_a_missing_scope_fails_and_names_the_scope(devstore_factory, settings):
         statuses, output, error = check()
 
     assert statuses["scopes"] == "fail"
-    assert "missing read_all_orders, read_customers" in output
+    assert "missing read_all_orders, read_customers, write_order_edits, read_products" in output
     assert error is not None and error.returncode == 1 and "scopes" in str(error)
 
 
