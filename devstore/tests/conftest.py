@@ -35,11 +35,19 @@ def seeded() -> Iterator[Devstore]:
         yield store
 
 
-@pytest.fixture
-def devstore() -> Iterator[Devstore]:
-    """An empty store of one's own."""
+@pytest.fixture(scope="session")
+def _own_devstore() -> Iterator[Devstore]:
     with start_devstore(token=TOKEN, extra_args=["--job-delay", "0.2"]) as store:
         yield store
+
+
+@pytest.fixture
+def devstore(_own_devstore: Devstore) -> Devstore:
+    """An empty store of one's own: one process for the session, emptied before each test (orders,
+    catalogue, tokens, calls, faults, webhooks and the grants it was started with). A test that needs other
+    options, or a restart, starts a store of its own."""
+    _own_devstore.reset()
+    return _own_devstore
 
 
 class Receiver:
