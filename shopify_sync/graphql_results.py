@@ -72,8 +72,6 @@ def line_item(value: dict, shop_currency: str, presentment_currency: str) -> Lin
         unit_price=money(price.get("shopMoney"), shop_currency),
         unit_price_presentment=money(price.get("presentmentMoney"), presentment_currency),
         image_url=(value.get("image") or {}).get("url") or "",
-        variant_gid=(value.get("variant") or {}).get("id") or "",
-        product_gid=(value.get("product") or {}).get("id") or "",
     )
 
 

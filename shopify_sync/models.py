@@ -253,9 +253,6 @@ class LineItem(models.Model):
     currency = models.CharField(max_length=3)
     presentment_currency = models.CharField(max_length=3)
     image_url = models.URLField(max_length=1000, blank=True)
-    # What a line can be swapped within (the product's other variants): "" for a custom line.
-    variant_gid = models.CharField(max_length=100, blank=True)
-    product_gid = models.CharField(max_length=100, blank=True)
     position = models.PositiveIntegerField(default=0, help_text=_("Order of the line in Shopify's answer."))
 
     class Meta:

@@ -45,8 +45,6 @@ class LineItemData:
     variant_title: str = ""
     sku: str = ""
     image_url: str = ""
-    variant_gid: str = ""  # "" for a custom line, or a variant since deleted
-    product_gid: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,8 +59,6 @@ _LINE_ITEM_UPDATE_FIELDS = (
     "currency",
     "presentment_currency",
     "image_url",
-    "variant_gid",
-    "product_gid",
     "position",
 )
 _CUSTOMER_UPDATE_FIELDS = ("legacy_id", "email", "first_name", "last_name")
@@ -272,8 +270,6 @@ def _replace_line_items(*, orders: Sequence[OrderData], order_ids: dict[str, int
                 currency=data.unit_price.currency,
                 presentment_currency=data.unit_price_presentment.currency,
                 image_url=data.image_url or "",
-                variant_gid=data.variant_gid,
-                product_gid=data.product_gid,
                 position=position,
             )
     kept = [

@@ -148,15 +148,3 @@ def test_it_refuses_an_order_body_without_id_or_updated_at(key, value):
 
     with pytest.raises(PayloadError):
         order_data_from_rest(body)
-
-
-def test_a_line_keeps_its_variant_and_product_as_graphql_ids():
-    body = rest_order()
-    body["line_items"][0].update(variant_id=49100000000001, product_id=9100000000001)
-    body["line_items"].append({**body["line_items"][0], "id": 1, "variant_id": None, "product_id": None})
-
-    first, custom = order_data_from_rest(body).line_items
-
-    assert first.variant_gid == "gid://shopify/ProductVariant/49100000000001"
-    assert first.product_gid == "gid://shopify/Product/9100000000001"
-    assert (custom.variant_gid, custom.product_gid) == ("", "")

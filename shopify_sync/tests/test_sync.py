@@ -60,10 +60,6 @@ def _assert_mirror_equals(truth) -> None:
         assert sorted(li.shopify_gid for li in row.line_items.all()) == sorted(
             li.gid for li in shopify.line_items
         )
-        # What a line can be swapped within: its variant and product, from GraphQL, bulk JSONL or REST.
-        assert {li.shopify_gid: (li.variant_gid, li.product_gid) for li in row.line_items.all()} == {
-            li.gid: (li.variant_gid, li.product_gid) for li in shopify.line_items
-        }
 
 
 @pytest.mark.django_db
@@ -76,7 +72,6 @@ def test_an_incremental_sync_mirrors_every_order_and_learns_the_shop(devstore_fa
         _assert_mirror_equals(_truth(store))
     shop = Shop.objects.get(domain=SHOP_DOMAIN)
     assert result.orders == 300
-    assert LineItem.objects.exclude(variant_gid="").exclude(product_gid="").exists()  # the seed's catalogue
     assert shop.sync_cursor == max(o.updated_at_shopify for o in Order.objects.all())
     assert shop.iana_timezone == "Asia/Seoul"
     assert shop.currency == "USD"

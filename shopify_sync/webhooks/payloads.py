@@ -186,11 +186,4 @@ def _line_item(value: dict[str, Any], shop_currency: str, presentment_currency: 
         unit_price_presentment=unit_price_presentment,
         variant_title=value.get("variant_title") or "",
         sku=value.get("sku") or "",
-        variant_gid=_gid("ProductVariant", value.get("variant_id")),
-        product_gid=_gid("Product", value.get("product_id")),
     )
-
-
-def _gid(kind: str, legacy_id: object) -> str:
-    """REST's numeric id as the GraphQL id the mirror keeps ("" when REST has none)."""
-    return f"gid://shopify/{kind}/{int(str(legacy_id))}" if legacy_id not in (None, "") else ""
