@@ -55,6 +55,13 @@ class Policy(models.Model):
         default=60,
         help_text=_("How long after the order was placed a shopper may change its shipping address."),
     )
+    edit_window_minutes = models.PositiveIntegerField(
+        _("item edit window (minutes)"),
+        default=60,
+        help_text=_(
+            "How long after the order was placed a shopper may remove or reduce items or swap a variant."
+        ),
+    )
     allowed_financial_statuses = models.JSONField(
         _("payment states allowed"),
         default=default_allowed_financial_statuses,
@@ -84,6 +91,46 @@ class Policy(models.Model):
     auto_approve_address_changes = models.BooleanField(
         _("approve address changes automatically"), default=True
     )
+    auto_approve_item_edits = models.BooleanField(
+        _("approve item edits automatically"),
+        default=True,
+        help_text=_("Off: every item edit waits for a merchant in the moderation queue."),
+    )
+    allow_swaps = models.BooleanField(
+        _("shoppers may swap a variant"),
+        default=True,
+        help_text=_("Another size or colour of the same product, when it is in stock."),
+    )
+    allow_price_increases = models.BooleanField(
+        _("an edit may cost the shopper more"),
+        default=False,
+        help_text=_("A dearer variant: Shopify sends the shopper an invoice for the difference."),
+    )
+    excluded_product_tags = models.CharField(
+        _("excluded product tags"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "Comma-separated. Products with any of these tags cannot be edited or cancelled by the shopper."
+        ),
+    )
+    excluded_product_types = models.CharField(
+        _("excluded product types"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Comma-separated, e.g. “Custom print, Final sale”."),
+    )
+    excluded_sku_prefixes = models.CharField(
+        _("excluded SKU prefixes"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Comma-separated. A line whose SKU starts with one of these is excluded."),
+    )
+    exclude_unshipped_goods = models.BooleanField(
+        _("exclude gift cards and digital goods"),
+        default=True,
+        help_text=_("Lines that need no shipping: they are delivered the moment the order is placed."),
+    )
     allow_country_change = models.BooleanField(_("a new address may be in another country"), default=False)
     default_refund = models.CharField(
         _("refund by default"), max_length=16, choices=POLICY_REFUND_CHOICES, default=RefundMethod.FULL
@@ -104,8 +151,11 @@ class Policy(models.Model):
         return str(_("Policy of %(shop)s") % {"shop": self.shop})
 
     def window_for(self, kind: str) -> timedelta:
-        minutes = self.cancel_window_minutes if kind == Request.Kind.CANCEL else self.address_window_minutes
-        return timedelta(minutes=minutes)
+        minutes: dict[str, int] = {
+            Request.Kind.CANCEL: self.cancel_window_minutes,
+            Request.Kind.ITEM_EDIT: self.edit_window_minutes,
+        }
+        return timedelta(minutes=minutes.get(kind, self.address_window_minutes))
 
     def deadline_for(self, order: Order, kind: str) -> datetime:
         """The last moment a shopper may ask for `kind` on `order` (inclusive)."""
@@ -113,10 +163,31 @@ class Policy(models.Model):
 
     @property
     def blocking_tag_set(self) -> frozenset[str]:
-        return frozenset(t.strip().lower() for t in self.blocking_tags.split(",") if t.strip())
+        return _comma_set(self.blocking_tags)
+
+    @property
+    def excluded_tag_set(self) -> frozenset[str]:
+        return _comma_set(self.excluded_product_tags)
+
+    @property
+    def excluded_type_set(self) -> frozenset[str]:
+        return _comma_set(self.excluded_product_types)
+
+    @property
+    def excluded_sku_prefix_list(self) -> tuple[str, ...]:
+        return tuple(sorted(_comma_set(self.excluded_sku_prefixes)))
 
     def auto_approves(self, kind: str) -> bool:
-        return self.auto_approve_cancels if kind == Request.Kind.CANCEL else self.auto_approve_address_changes
+        auto: dict[str, bool] = {
+            Request.Kind.CANCEL: self.auto_approve_cancels,
+            Request.Kind.ITEM_EDIT: self.auto_approve_item_edits,
+        }
+        return auto.get(kind, self.auto_approve_address_changes)
+
+
+def _comma_set(value: str) -> frozenset[str]:
+    """A comma-separated policy field, compared without case."""
+    return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
 
 
 class CancelReason(models.Model):
@@ -155,7 +226,8 @@ class CancelReason(models.Model):
 
 
 class Request(models.Model):
-    """A shopper's request to cancel an order or change its shipping address, and what became of it.
+    """A shopper's request to cancel an order, change its shipping address or change its items, and what
+    became of it.
 
     submitted → approved | rejected; approved → pushing → completed | failed; failed → approved (a merchant
     retries). What the push sends to Shopify is the request's plan, its `mutations` (the outbox), written
@@ -166,6 +238,7 @@ class Request(models.Model):
     class Kind(models.TextChoices):
         CANCEL = "cancel", _("Cancel the order")
         ADDRESS_CHANGE = "address_change", _("Change the shipping address")
+        ITEM_EDIT = "item_edit", _("Change the items")
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
@@ -182,6 +255,7 @@ class Request(models.Model):
         SHOPIFY_REFUSED = "shopify_refused", _("Shopify refused the change")
         SHOPIFY_UNAVAILABLE = "shopify_unavailable", _("Shopify could not be reached")
         NOT_CONFIRMED = "not_confirmed", _("Shopify did not confirm the change")
+        ORDER_CHANGED = "order_changed", _("The order changed after the shopper's preview")
 
     OPEN_STATES = (State.SUBMITTED, State.APPROVED, State.PUSHING)
     # The one map of legal moves; every service checks it under a lock.
@@ -218,6 +292,16 @@ class Request(models.Model):
     )
     previous_address = models.JSONField(
         null=True, blank=True, help_text=_("The shipping address when the shopper asked.")
+    )
+    line_changes = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_("Item edits: per line, the new quantity or the variant swapped to (`LineChange`)."),
+    )
+    edit_preview = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_("Item edits: Shopify's figures the shopper agreed to, and the lines as they were then."),
     )
 
     # The merchant's decision (the policy's defaults when approved automatically).
@@ -269,8 +353,12 @@ class Request(models.Model):
                 name="request_state_valid",
             ),
             models.CheckConstraint(
-                condition=Q(kind="cancel") | Q(requested_address__isnull=False),
+                condition=~Q(kind="address_change") | Q(requested_address__isnull=False),
                 name="request_address_change_has_address",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="item_edit") | Q(line_changes__isnull=False, edit_preview__isnull=False),
+                name="request_item_edit_has_changes",
             ),
             models.CheckConstraint(
                 condition=~Q(refund="partial") | Q(refund_amount__gt=0),
@@ -315,6 +403,7 @@ class ShopifyMutation(models.Model):
         ORDER_CANCEL = "orderCancel", _("Cancel the order")
         REFUND_CREATE = "refundCreate", _("Refund part of the payment")
         ORDER_UPDATE = "orderUpdate", _("Change the shipping address")
+        ORDER_EDIT_COMMIT = "orderEditCommit", _("Change the items")
 
     class State(models.TextChoices):
         PLANNED = "planned", _("Planned")

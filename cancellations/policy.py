@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from cancellations.item_edits import line_exclusion
 from cancellations.models import Policy, Request
 from shopify_sync.models import Order
 
@@ -52,6 +53,9 @@ MESSAGES: dict[str, StrPromise] = {
     "payment_state": _("This order's payment state does not allow changes here — contact the store."),
     "not_eligible": _("This order cannot be changed here — contact the store."),
     "country_change": _("The new address must be in the same country — contact the store to ship abroad."),
+    # An order that holds an item the merchant excludes is not cancelled by the shopper: a cancel is the
+    # whole order or nothing.
+    "excluded": _("This order holds an item the store does not let you cancel here — contact the store."),
     # push-time reasons (the order changed in the store after the shopper asked)
     "cancelled_in_store": _("The store cancelled this order itself."),
     "order_gone": _("This order no longer exists in the store."),
@@ -108,7 +112,22 @@ def order_verdict(
         return _verdict("not_eligible", deadline)
     if policy.block_high_risk and order.risk_level == Order.RiskLevel.HIGH:
         return _verdict("not_eligible", deadline)
+    if kind == Request.Kind.CANCEL and holds_excluded_item(policy, order):
+        return _verdict("excluded", deadline)
     return _verdict("ok", deadline)
+
+
+def holds_excluded_item(policy: Policy, order: Order) -> bool:
+    """An excluded line by what the mirror knows (SKU, gift card, no shipping); uses
+    `order.line_items.all()`, so pages prefetch it. Product tags and types need Shopify's products:
+    `services.item_edits.order_exclusions` reads those at submit."""
+    return any(
+        line.current_quantity > 0
+        and line_exclusion(
+            policy, sku=line.sku, requires_shipping=line.requires_shipping, gift_card=line.gift_card
+        )
+        for line in order.line_items.all()
+    )
 
 
 def address_verdict(*, policy: Policy, order: Order, address: dict[str, str]) -> Verdict:

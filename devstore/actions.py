@@ -182,6 +182,7 @@ def _new_line(store: Store, raw: dict, currency: str, presentment: str) -> dict:
         "product_id": from_variant.get("product_id"),
         "taxable": bool(raw.get("taxable", from_variant.get("taxable", True))),
         "requires_shipping": bool(raw.get("requires_shipping", from_variant.get("requires_shipping", True))),
+        "gift_card": bool(raw.get("gift_card", False)),
     }
 
 

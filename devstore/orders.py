@@ -214,6 +214,7 @@ def rest_line_item(order: dict, line: dict) -> dict:
         "price": rest_amount(dec(line["price"]), cur),
         "price_set": rest_money_set(order, dec(line["price"])),
         "requires_shipping": line.get("requires_shipping", True),
+        "gift_card": line.get("gift_card", False),
         "taxable": line.get("taxable", True),
         "variant_id": line.get("variant_id"),
         "product_id": line.get("product_id"),

@@ -153,6 +153,7 @@ class LineItemNode:
         self.refundableQuantity = line["current_quantity"]
         self.merchantEditable = self.unfulfilledQuantity > 0
         self.requiresShipping = bool(line.get("requires_shipping", True))
+        self.isGiftCard = bool(line.get("gift_card", False))
 
     def variant(self, info) -> ProductVariantNode | None:
         """Null for a custom line (no variant) and for a variant since deleted, as on Shopify."""

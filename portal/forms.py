@@ -9,8 +9,10 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cancellations.item_edits import LineChoice
 from cancellations.models import CancelReason
 from portal import addresses
+from shopify_sync.order_edits import LineChange
 from shopify_sync.types import MailingAddress
 
 # The reason whose "offer the address change instead" hint the cancel form shows.
@@ -171,3 +173,61 @@ def address_initial(address: MailingAddress) -> dict[str, str]:
     country = address.country_code.upper()
     province = f"{country}:{address.province_code}" if country and address.province_code else ""
     return {**address.as_dict(), "country": country, "province": province}
+
+
+class ItemEditForm(forms.Form):
+    """Per editable line: how many to keep (0 removes it) and, where the policy allows, another variant.
+
+    Fields are numbered by the line's place on the page (`quantity_0`, `swap_0`): the Shopify ids stay
+    on the server, in the choices the form was built from.
+    """
+
+    def __init__(self, *args, choices: list[LineChoice], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.line_choices = [choice for choice in choices if choice.editable]
+        for index, choice in enumerate(self.line_choices):
+            line = choice.line
+            self.fields[f"quantity_{index}"] = forms.TypedChoiceField(
+                label=_("How many of %(item)s") % {"item": line.title},
+                choices=[(n, str(n)) for n in choice.quantities],
+                coerce=int,
+                initial=line.current_quantity,
+                error_messages={"invalid_choice": _("Choose one of the quantities offered.")},
+            )
+            if choice.swaps:
+                self.fields[f"swap_{index}"] = forms.ChoiceField(
+                    label=_("Swap %(item)s for") % {"item": line.title},
+                    choices=[("", _("Keep %(variant)s") % {"variant": line.variant_title or line.title})]
+                    + [(variant.gid, variant.title) for variant in choice.swaps],
+                    required=False,
+                    error_messages={"invalid_choice": _("That size or colour is not available any more.")},
+                )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The template's view: each line with its bound fields."""
+        return [
+            {
+                "choice": choice,
+                "quantity": self[f"quantity_{index}"],
+                "swap": self[f"swap_{index}"] if f"swap_{index}" in self.fields else None,
+            }
+            for index, choice in enumerate(self.line_choices)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        for index, choice in enumerate(self.line_choices):
+            swap, quantity = cleaned.get(f"swap_{index}"), cleaned.get(f"quantity_{index}")
+            if swap and quantity is not None and quantity != choice.line.current_quantity:
+                self.add_error(f"swap_{index}", _("Swap an item or change its quantity, not both at once."))
+        return cleaned
+
+    def changes(self) -> list[LineChange]:
+        """Every editable line's wish; `changes_checked` drops the ones left as they are."""
+        changes = []
+        for index, choice in enumerate(self.line_choices):
+            swap = self.cleaned_data.get(f"swap_{index}") or None
+            quantity = self.cleaned_data[f"quantity_{index}"]
+            changes.append(LineChange(line_item_gid=choice.line.gid, quantity=quantity, swap_to=swap))
+        return changes

@@ -50,6 +50,10 @@ NEXT_STEP_AFTER_FAILURE: dict[str, Promise] = {
     Request.Failure.ORDER_GONE: _(
         "The order no longer exists in the store. Contact the store if this is unexpected."
     ),
+    Request.Failure.ORDER_CHANGED: _(
+        "The order changed after you checked the new price (an item shipped, or the store changed it), "
+        "so nothing was changed. Look at the order again and make a new request if you still want to."
+    ),
 }
 NEXT_STEP_DEFAULT = _(
     "The store has been told and will follow up. You can also contact the store by replying to your "
@@ -66,6 +70,7 @@ STEP_LABELS: dict[str, Promise] = {
 DONE_LABELS: dict[str, Promise] = {
     Request.Kind.CANCEL: _("Done: the order is cancelled"),
     Request.Kind.ADDRESS_CHANGE: _("Done: the new address is on the order"),
+    Request.Kind.ITEM_EDIT: _("Done: the order has the new items"),
 }
 REFUND_TEXT: dict[str, Promise] = {
     "full": _("You will get a full refund to your original payment method."),
@@ -110,6 +115,7 @@ class OrderCard:
     order: Order
     cancel: Action
     address: Action
+    items: Action
     open_requests: list[Request]
 
     @property
@@ -118,12 +124,13 @@ class OrderCard:
 
     @property
     def any_allowed(self) -> bool:
-        return self.cancel.allowed or self.address.allowed
+        return self.cancel.allowed or self.address.allowed or self.items.allowed
 
     @property
     def deadlines(self) -> list[datetime]:
         """The distinct deadlines of the actions on offer (one countdown each), earliest first."""
-        return sorted({a.deadline for a in (self.cancel, self.address) if a.deadline is not None})
+        actions = (self.cancel, self.address, self.items)
+        return sorted({a.deadline for a in actions if a.deadline is not None})
 
     @property
     def refusal_message(self) -> str | Promise:
@@ -156,7 +163,9 @@ class PolicyCache:
 def _verdict(
     policy: Policy, order: Order, kind: str, now: datetime, open_requests: list[Request]
 ) -> eligibility.Verdict:
-    has_open = any(r.kind == kind for r in open_requests)  # as `request_submit` counts them: per kind
+    # as `request_submit` counts them: per kind, and an open cancel stops an item edit
+    conflicting = {kind, Request.Kind.CANCEL} if kind == Request.Kind.ITEM_EDIT else {kind}
+    has_open = any(r.kind in conflicting for r in open_requests)
     return eligibility.order_verdict(
         policy=policy, order=order, kind=kind, now=now, has_open_request=has_open
     )
@@ -173,6 +182,9 @@ def order_card(order: Order, *, policies: PolicyCache, now: datetime) -> OrderCa
         address=Action(
             Request.Kind.ADDRESS_CHANGE,
             _verdict(policy, order, Request.Kind.ADDRESS_CHANGE, now, open_requests),
+        ),
+        items=Action(
+            Request.Kind.ITEM_EDIT, _verdict(policy, order, Request.Kind.ITEM_EDIT, now, open_requests)
         ),
         open_requests=open_requests,
     )

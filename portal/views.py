@@ -19,6 +19,7 @@ from cancellations.errors import RequestNotAllowed
 from cancellations.models import Request
 from cancellations.policy import address_verdict
 from cancellations.selectors import active_reasons, orders_for_shopper
+from cancellations.services.item_edits import order_exclusions
 from cancellations.services.requests import ADDRESS_UNCHANGED, request_submit
 from portal import health
 from portal.forms import WRONG_ADDRESS_REASON, AddressForm, CancelForm, address_initial
@@ -82,7 +83,7 @@ class _MethodNotAllowed(Exception):
         self.allowed = allowed
 
 
-def _order_view(allowed_methods: tuple[str, ...]):
+def order_view(allowed_methods: tuple[str, ...]):
     """Signed-in only, never cached; a wrong method on the shopper's own order answers 405."""
 
     def decorate(view):
@@ -102,7 +103,7 @@ def _order_view(allowed_methods: tuple[str, ...]):
     return decorate
 
 
-def _rate_limited(request: HttpRequest) -> bool:
+def rate_limited(request: HttpRequest) -> bool:
     """Every POST to a request endpoint counts, per shopper, in the shared cache."""
     return is_ratelimited(
         request,
@@ -114,7 +115,7 @@ def _rate_limited(request: HttpRequest) -> bool:
     )
 
 
-def _too_many(request: HttpRequest, order: Order) -> HttpResponse:
+def too_many(request: HttpRequest, order: Order) -> HttpResponse:
     return render(request, "portal/rate_limited.html", {"order": order}, status=429)
 
 
@@ -130,7 +131,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/order_list.html", {"page": page, "cards": cards, "now": now})
 
 
-@_order_view(READ_METHODS)
+@order_view(READ_METHODS)
 def order_detail(request: HttpRequest, order: Order) -> HttpResponse:
     now = timezone.now()
     card = order_card(order, policies=PolicyCache(), now=now)
@@ -148,10 +149,10 @@ def order_detail(request: HttpRequest, order: Order) -> HttpResponse:
     )
 
 
-@_order_view(FORM_METHODS)
+@order_view(FORM_METHODS)
 def order_cancel(request: HttpRequest, order: Order) -> HttpResponse:
-    if request.method == "POST" and _rate_limited(request):
-        return _too_many(request, order)
+    if request.method == "POST" and rate_limited(request):
+        return too_many(request, order)
     now = timezone.now()
     policies = PolicyCache()
     card = order_card(order, policies=policies, now=now)
@@ -170,6 +171,7 @@ def order_cancel(request: HttpRequest, order: Order) -> HttpResponse:
                 kind=Request.Kind.CANCEL,
                 reason_code=form.cleaned_data["reason"],
                 reason_text=form.cleaned_data["comment"].strip(),
+                excluded_lines=order_exclusions(order=order, policy=policy),
                 language=get_language(),
             )
         except RequestNotAllowed as refused:
@@ -183,11 +185,11 @@ def order_cancel(request: HttpRequest, order: Order) -> HttpResponse:
     return render(request, "portal/order_cancel.html", context, status=400 if form.errors else 200)
 
 
-@_order_view(FORM_METHODS)
+@order_view(FORM_METHODS)
 def order_address(request: HttpRequest, order: Order) -> HttpResponse:
     """Two steps without JavaScript: the form, then old versus new; "confirm" submits the request."""
-    if request.method == "POST" and _rate_limited(request):
-        return _too_many(request, order)
+    if request.method == "POST" and rate_limited(request):
+        return too_many(request, order)
     now = timezone.now()
     policies = PolicyCache()
     card = order_card(order, policies=policies, now=now)

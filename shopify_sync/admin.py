@@ -136,6 +136,8 @@ class LineItemInline(admin.TabularInline):
         "quantity",
         "current_quantity",
         "unfulfilled_quantity",
+        "requires_shipping",
+        "gift_card",
         "unit_price",
         "currency",
         "unit_price_presentment",

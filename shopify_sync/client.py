@@ -35,7 +35,13 @@ from shopify_sync.errors import (
     UserError,
 )
 from shopify_sync.graphql import document
-from shopify_sync.order_edits import EditPreview, LineChange, VariantOption
+from shopify_sync.order_edits import (
+    EditableOrder,
+    EditPreview,
+    LineChange,
+    PriceChanged,
+    VariantOption,
+)
 from shopify_sync.throttle import CostBucket, ThrottleStatus
 from shopify_sync.types import MailingAddress, Money, OrderData, ShopData
 
@@ -457,11 +463,24 @@ class ShopifyClient:
         return self._order_edit_staged(order_gid, changes)[1]
 
     def order_edit_commit(
-        self, *, order_gid: str, changes: list[LineChange], notify_customer: bool, staff_note: str
+        self,
+        *,
+        order_gid: str,
+        changes: list[LineChange],
+        notify_customer: bool,
+        staff_note: str,
+        expect_outstanding: Decimal | None = None,
     ) -> str:
         """Apply the changes to the order; returns the order's new `updatedAt`. Irreversible, and not
-        idempotent on Shopify's side: a caller that lost the answer reads the order before sending again."""
-        session, _preview = self._order_edit_staged(order_gid, changes)
+        idempotent on Shopify's side: a caller that lost the answer reads the order before sending again.
+
+        `expect_outstanding`: what the shopper agreed to (the preview's outstanding amount, in the
+        currency they paid in). Shopify prices the staged edit again; a different figure raises
+        `PriceChanged` and nothing is committed (the uncommitted edit expires by itself)."""
+        session, preview = self._order_edit_staged(order_gid, changes)
+        found = preview.outstanding.presentment.amount
+        if expect_outstanding is not None and found != expect_outstanding:
+            raise PriceChanged(expected=expect_outstanding, found=found)
         variables = {"id": session, "notifyCustomer": notify_customer, "staffNote": staff_note}
         payload = self.execute("order_edit", "OrderEditCommit", variables, mutation=True)["orderEditCommit"]
         _raise_user_errors("orderEditCommit", payload.get("userErrors"))
@@ -502,6 +521,18 @@ class ShopifyClient:
         """The variants of a product a line may be swapped for, with stock."""
         product = self.execute("order_edit", "ProductVariantsForSwap", {"id": product_gid})["product"]
         return order_edits.variant_options(product)
+
+    def products_variants(self, product_gids: list[str]) -> dict[str, list[VariantOption]]:
+        """The variants of several products in one call, by product gid (a deleted product is left out)."""
+        if not product_gids:
+            return {}
+        nodes = self.execute("order_edit", "ProductsVariantsForSwap", {"ids": product_gids})["nodes"]
+        return {node["id"]: order_edits.variant_options(node) for node in nodes if node and node.get("id")}
+
+    def order_for_edit(self, order_gid: str) -> EditableOrder | None:
+        """The order's lines with their variants and products, live (the mirror keeps neither)."""
+        node = self.execute("order_edit", "OrderForEdit", {"id": order_gid})["order"]
+        return order_edits.editable_order(node) if node else None
 
     def bulk_orders_start(self) -> BulkOperation:
         variables = {"query": document("bulk_orders")}

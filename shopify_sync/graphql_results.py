@@ -36,6 +36,11 @@ def _enum(value: str | None, default: str = "") -> str:
     return value.lower() if value else default
 
 
+def _flag(value: bool | None, *, default: bool) -> bool:
+    """A Boolean an answer may lack (a payload stored before the field was selected): the default then."""
+    return default if value is None else bool(value)
+
+
 RISK_ORDER = ("low", "medium", "high")
 
 
@@ -72,6 +77,8 @@ def line_item(value: dict, shop_currency: str, presentment_currency: str) -> Lin
         unit_price=money(price.get("shopMoney"), shop_currency),
         unit_price_presentment=money(price.get("presentmentMoney"), presentment_currency),
         image_url=(value.get("image") or {}).get("url") or "",
+        requires_shipping=_flag(value.get("requiresShipping"), default=True),
+        gift_card=_flag(value.get("isGiftCard"), default=False),
     )
 
 

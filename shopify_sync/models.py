@@ -254,6 +254,10 @@ class LineItem(models.Model):
     presentment_currency = models.CharField(max_length=3)
     image_url = models.URLField(max_length=1000, blank=True)
     position = models.PositiveIntegerField(default=0, help_text=_("Order of the line in Shopify's answer."))
+    requires_shipping = models.BooleanField(
+        default=True, help_text=_("False for digital goods and services: nothing to ship.")
+    )
+    gift_card = models.BooleanField(default=False, help_text=_("The line sells a gift card."))
 
     class Meta:
         verbose_name = _("line item")

@@ -147,3 +147,86 @@ def variant_options(product: dict | None) -> list[VariantOption]:
         )
         for variant in ((product or {}).get("variants") or {}).get("nodes") or []
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class EditableLine:
+    """One line of an order as an edit sees it, read live from Shopify."""
+
+    gid: str  # the order's LineItem
+    title: str
+    variant_title: str
+    sku: str
+    quantity: int
+    current_quantity: int  # after earlier edits and refunds
+    unfulfilled_quantity: int  # what an edit may still change
+    requires_shipping: bool
+    gift_card: bool
+    unit_price: Amount
+    variant_gid: str | None
+    product_gid: str | None
+    product_type: str
+    product_tags: tuple[str, ...]
+
+    def as_snapshot(self) -> dict[str, object]:
+        """What must not have changed between a shopper's preview and the commit."""
+        return {
+            "gid": self.gid,
+            "current_quantity": self.current_quantity,
+            "unfulfilled_quantity": self.unfulfilled_quantity,
+            "variant_gid": self.variant_gid,
+            "unit_price": str(self.unit_price.presentment.amount),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EditableOrder:
+    gid: str
+    updated_at: str
+    cancelled: bool
+    fulfillment_status: str  # lower-case OrderDisplayFulfillmentStatus
+    lines: tuple[EditableLine, ...]
+
+    def line(self, line_item_gid: str) -> EditableLine | None:
+        return next((line for line in self.lines if line.gid == line_item_gid), None)
+
+
+def editable_order(node: dict) -> EditableOrder:
+    """An `OrderForEdit` answer as typed lines."""
+    lines = []
+    for line in (node.get("lineItems") or {}).get("nodes") or []:
+        product = line.get("product") or {}
+        lines.append(
+            EditableLine(
+                gid=line["id"],
+                title=line.get("title") or "",
+                variant_title=line.get("variantTitle") or "",
+                sku=line.get("sku") or "",
+                quantity=int(line.get("quantity") or 0),
+                current_quantity=int(line.get("currentQuantity") or 0),
+                unfulfilled_quantity=int(line.get("unfulfilledQuantity") or 0),
+                requires_shipping=bool(line.get("requiresShipping")),
+                gift_card=bool(line.get("isGiftCard")),
+                unit_price=Amount.from_bag(line.get("originalUnitPriceSet")),
+                variant_gid=(line.get("variant") or {}).get("id"),
+                product_gid=product.get("id"),
+                product_type=product.get("productType") or "",
+                product_tags=tuple(product.get("tags") or ()),
+            )
+        )
+    return EditableOrder(
+        gid=node["id"],
+        updated_at=node.get("updatedAt") or "",
+        cancelled=node.get("cancelledAt") is not None,
+        fulfillment_status=(node.get("displayFulfillmentStatus") or "").lower(),
+        lines=tuple(lines),
+    )
+
+
+class PriceChanged(Exception):
+    """Shopify prices the edit differently from the preview the shopper agreed to: not committed."""
+
+    def __init__(self, *, expected: Decimal, found: Decimal) -> None:
+        super().__init__(f"Shopify now prices the edit at {found} outstanding, not {expected}")
+        self.expected = expected
+        self.found = found

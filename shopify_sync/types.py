@@ -45,6 +45,8 @@ class LineItemData:
     variant_title: str = ""
     sku: str = ""
     image_url: str = ""
+    requires_shipping: bool = True
+    gift_card: bool = False
 
 
 @dataclass(frozen=True, slots=True)

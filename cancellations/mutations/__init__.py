@@ -7,8 +7,9 @@ kind of request adds units here, never a new push code path.
 
 from __future__ import annotations
 
-from cancellations.mutations.base import UNITS, Answer, MutationUnit, Verdict, unit_for
+from cancellations.mutations.base import UNITS, Answer, Blocked, MutationUnit, Verdict, unit_for
 from cancellations.mutations.order_cancel import OrderCancel
+from cancellations.mutations.order_edit_commit import OrderEditCommit
 from cancellations.mutations.order_update import OrderUpdate
 from cancellations.mutations.plans import PlannedCall, plan_for
 from cancellations.mutations.refund_create import RefundCreate
@@ -16,8 +17,10 @@ from cancellations.mutations.refund_create import RefundCreate
 __all__ = [
     "UNITS",
     "Answer",
+    "Blocked",
     "MutationUnit",
     "OrderCancel",
+    "OrderEditCommit",
     "OrderUpdate",
     "PlannedCall",
     "RefundCreate",

@@ -44,6 +44,17 @@ def blocked(failure: str, message: str = "", **detail: Any) -> Verdict:
     return Verdict(failure=failure, message=message, detail=detail)
 
 
+class Blocked(Exception):
+    """Raised by a unit's `send` when Shopify's answer says the call must not go through after all
+    (an edit Shopify now prices differently from what the shopper agreed to): nothing was changed, and
+    the request fails with `failure` (a `Request.Failure`) for a merchant to see."""
+
+    def __init__(self, failure: str, message: str) -> None:
+        super().__init__(message)
+        self.failure = failure
+        self.message = message
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """Shopify's answer to a call: the job or the object it made, and what is worth keeping of it."""

@@ -21,6 +21,11 @@ def _operations(request: Request) -> list[str]:
         if request.refund == RefundMethod.PARTIAL:
             operations.append(ShopifyMutation.Operation.REFUND_CREATE)
         return operations
+    if request.kind == Request.Kind.ITEM_EDIT:
+        operations = [ShopifyMutation.Operation.ORDER_EDIT_COMMIT]
+        if request.refund == RefundMethod.PARTIAL:  # the difference, once the edit is in
+            operations.append(ShopifyMutation.Operation.REFUND_CREATE)
+        return operations
     return [ShopifyMutation.Operation.ORDER_UPDATE]
 
 

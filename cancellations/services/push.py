@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from cancellations import conf
 from cancellations.models import REDACTED, Request, ShopifyMutation
-from cancellations.mutations import Answer, MutationUnit, Verdict, unit_for
+from cancellations.mutations import Answer, Blocked, MutationUnit, Verdict, unit_for
 from cancellations.services.transitions import Actor, LeaseLost, event_record, request_move
 from shopify_sync.client import ShopifyClient
 from shopify_sync.connection import client_for
@@ -380,6 +380,9 @@ def _send(
     )
     try:
         answer = unit.send(lease.client, mutation, truth)
+    except Blocked as exc:
+        _row(lease, mutation, None, state=state_before, answered_at=lease.now())
+        return _fail(lease, exc.failure, exc.message)
     except ShopifyUserError as exc:
         return _refused(lease, mutation, unit, exc, sent_before=sent_before)
     except ShopifyTransientError as exc:

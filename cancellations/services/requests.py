@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cancellations import item_edits
 from cancellations.errors import RequestNotAllowed
 from cancellations.models import RefundMethod, Request
 from cancellations.policy import MESSAGES, address_verdict, order_verdict
@@ -67,10 +68,18 @@ def request_submit(
     reason_code: str = "",
     reason_text: str = "",
     address: dict[str, Any] | MailingAddress | None = None,
+    line_changes: list[dict[str, Any]] | None = None,
+    edit_preview: dict[str, Any] | None = None,
+    excluded_lines: list[str] | None = None,
     language: str = "en",
     now: datetime | None = None,
 ) -> Request:
-    """A shopper asks to cancel `order` or change its shipping address.
+    """A shopper asks to cancel `order`, change its shipping address or change its items.
+
+    An item edit (`line_changes`, `edit_preview`) comes from `services.item_edits`, which checked the
+    changes on the order read live from Shopify and had Shopify price them. `excluded_lines`: the order's
+    lines the merchant excludes from self-service, when the caller read them live
+    (`services.item_edits.order_exclusions`); a cancel of an order holding one is refused.
 
     Checks that the shopper owns the order (a verified e-mail address of theirs is on it), that the
     policy allows it at `now` (the window included) and that no request of the kind is open; then
@@ -100,11 +109,17 @@ def request_submit(
     requested_address = None
     if kind == Request.Kind.ADDRESS_CHANGE:
         requested_address = _clean_address(address)
+    if kind == Request.Kind.ITEM_EDIT and not (line_changes and edit_preview):
+        raise RequestNotAllowed(_("Choose at least one change."), code="no_change")
+    if kind == Request.Kind.CANCEL and excluded_lines:
+        raise RequestNotAllowed(MESSAGES["excluded"], code="excluded")
 
     with transaction.atomic():
         # Read the order again inside the transaction: the mirror may have moved since the page was shown.
         order = Order.objects.select_related("shop").get(pk=order.pk)
-        has_open = Request.objects.filter(order=order, kind=kind, state__in=Request.OPEN_STATES).exists()
+        has_open = Request.objects.filter(
+            order=order, kind__in=_conflicting_kinds(kind), state__in=Request.OPEN_STATES
+        ).exists()
         verdict = order_verdict(policy=policy, order=order, kind=kind, now=now, has_open_request=has_open)
         if not verdict:
             raise RequestNotAllowed(verdict.message, code=verdict.code)
@@ -127,6 +142,8 @@ def request_submit(
             reason_text=reason_text,
             requested_address=requested_address,
             previous_address=order.shipping_address,
+            line_changes=line_changes if kind == Request.Kind.ITEM_EDIT else None,
+            edit_preview=edit_preview if kind == Request.Kind.ITEM_EDIT else None,
             restock=policy.default_restock,
             notify_customer=policy.notify_customer,
         )
@@ -150,13 +167,15 @@ def request_submit(
             notify=not auto,
         )
         if auto:
-            refund = policy.default_refund if kind == Request.Kind.CANCEL else RefundMethod.NONE
+            refund, refund_amount = _decision(
+                request, refund=None, refund_amount=None, policy_refund=policy.default_refund
+            )
             request = _approve(
                 request,
                 actor=Actor.system("auto-approve"),
                 now=now,
                 refund=refund,
-                refund_amount=None,
+                refund_amount=refund_amount,
                 restock=policy.default_restock,
                 notify_customer=policy.notify_customer,
                 message="",
@@ -212,11 +231,39 @@ def _approve(
     return request
 
 
+def _conflicting_kinds(kind: str) -> list[str]:
+    """The open requests that stop a new one of `kind`: its own kind, and for an item edit a cancel too
+    (a cancel may still come after an edit: it wins, and the edit's push finds the order cancelled)."""
+    if kind == Request.Kind.ITEM_EDIT:
+        return [Request.Kind.ITEM_EDIT, Request.Kind.CANCEL]
+    return [kind]
+
+
+def _edit_decision(request: Request, *, refund: str | None, refund_amount: Any) -> tuple[str, Decimal | None]:
+    """An item edit refunds the difference Shopify calculated (or less, or nothing: the merchant's
+    call), to the original payment, once the edit is in; and only money that was captured."""
+    due = item_edits.refund_due(request.edit_preview or {"outstanding": "0"})
+    if refund in (None, ""):
+        captured = request.order.financial_status in REFUNDABLE_FINANCIAL_STATUSES
+        return (RefundMethod.PARTIAL, due) if due > 0 and captured else (RefundMethod.NONE, None)
+    if refund not in (RefundMethod.PARTIAL, RefundMethod.NONE):
+        raise RequestNotAllowed(
+            _("An item edit refunds the difference to the original payment, or nothing."), code="bad_refund"
+        )
+    if refund == RefundMethod.PARTIAL and refund_amount in (None, "") and due > 0:
+        return refund, due
+    return refund, None  # a partial refund of the amount the merchant typed: checked like any other
+
+
 def _decision(
     request: Request, *, refund: str | None, refund_amount: Any, policy_refund: str
 ) -> tuple[str, Decimal | None]:
     if request.kind == Request.Kind.ADDRESS_CHANGE:
         return RefundMethod.NONE, None
+    if request.kind == Request.Kind.ITEM_EDIT:
+        refund, amount = _edit_decision(request, refund=refund, refund_amount=refund_amount)
+        if refund != RefundMethod.PARTIAL or amount is not None:
+            return refund, amount
     refund = refund or policy_refund
     try:
         refund = RefundMethod(refund)

@@ -46,6 +46,7 @@ def staff_without_group_make(**fields: Any):
 def moderated(policy: Policy) -> Policy:
     policy.auto_approve_cancels = False
     policy.auto_approve_address_changes = False
+    policy.auto_approve_item_edits = False
     policy.save()
     return policy
 

@@ -248,6 +248,40 @@ def test_an_orders_line_items_page_forward_with_their_cursor(seeded: Devstore) -
     assert titles == [f"Sock {i}" for i in range(23)]
 
 
+def test_a_line_says_whether_it_is_a_gift_card_and_needs_shipping_in_graphql_and_rest(
+    devstore: Devstore,
+) -> None:
+    created = devstore.create_order(
+        line_items=[
+            {
+                "title": "Gift card",
+                "quantity": 1,
+                "price": "50.00",
+                "requires_shipping": False,
+                "gift_card": True,
+            },
+            {"title": "E-book", "quantity": 1, "price": "9.00", "requires_shipping": False},
+            {"title": "Mug", "quantity": 1, "price": "12.00"},
+        ]
+    )
+    doc = """query($id: ID!) { order(id: $id) { lineItems(first: 10) { nodes {
+      title requiresShipping isGiftCard } } } }"""
+
+    nodes = devstore.graphql(doc, {"id": created["id"]})["data"]["order"]["lineItems"]["nodes"]
+    rest = devstore.order(created["legacy_id"])["line_items"]
+
+    assert nodes == [
+        {"title": "Gift card", "requiresShipping": False, "isGiftCard": True},
+        {"title": "E-book", "requiresShipping": False, "isGiftCard": False},
+        {"title": "Mug", "requiresShipping": True, "isGiftCard": False},
+    ]
+    assert [(li["title"], li["requires_shipping"], li["gift_card"]) for li in rest] == [
+        ("Gift card", False, True),
+        ("E-book", False, False),
+        ("Mug", True, False),
+    ]
+
+
 REFUND_WITH_KEY = """mutation($input: RefundInput!, $key: String!) {
   refundCreate(input: $input) @idempotent(key: $key) {
     refund { id totalRefundedSet { shopMoney { amount } } }

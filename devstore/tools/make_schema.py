@@ -173,6 +173,7 @@ WANTED: dict[str, list[str]] = {
         "variant",
         "product",
         "requiresShipping",
+        "isGiftCard",
     ],
     "LineItemConnection": CONNECTION,
     "LineItemEdge": EDGE,

@@ -60,3 +60,9 @@ def time_left(deadline: datetime, now: datetime) -> str:
 @register.simple_tag
 def countdown_texts() -> dict[str, str]:
     return formatting.countdown_texts()
+
+
+@register.filter
+def money_text(amount, currency: str) -> str:
+    """`{{ amount|money_text:currency }}`: a money figure inside a translated sentence."""
+    return formatting.money(amount, currency)

@@ -60,6 +60,8 @@ _LINE_ITEM_UPDATE_FIELDS = (
     "presentment_currency",
     "image_url",
     "position",
+    "requires_shipping",
+    "gift_card",
 )
 _CUSTOMER_UPDATE_FIELDS = ("legacy_id", "email", "first_name", "last_name")
 
@@ -271,6 +273,8 @@ def _replace_line_items(*, orders: Sequence[OrderData], order_ids: dict[str, int
                 presentment_currency=data.unit_price_presentment.currency,
                 image_url=data.image_url or "",
                 position=position,
+                requires_shipping=data.requires_shipping,
+                gift_card=data.gift_card,
             )
     kept = [
         pk

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+from shopify_sync import graphql_results
 from shopify_sync.bulk_jsonl import CHUNK, lines_backwards, orders_with_children
 
 
@@ -44,3 +45,48 @@ def test_an_empty_file_has_no_orders(tmp_path):
     path.write_text("")
 
     assert list(orders_with_children(path)) == []
+
+
+def test_gift_card_and_no_shipping_lines_keep_their_flags_through_a_bulk_file(tmp_path):
+    order = {
+        "id": "gid://shopify/Order/1",
+        "createdAt": "2026-07-01T00:00:00Z",
+        "updatedAt": "2026-07-01T00:00:00Z",
+        "currencyCode": "USD",
+    }
+    rows = [
+        order,
+        {
+            "id": "gid://shopify/LineItem/11",
+            "__parentId": order["id"],
+            "requiresShipping": False,
+            "isGiftCard": True,
+        },
+        {
+            "id": "gid://shopify/LineItem/12",
+            "__parentId": order["id"],
+            "requiresShipping": False,
+            "isGiftCard": False,
+        },
+        {
+            "id": "gid://shopify/LineItem/13",
+            "__parentId": order["id"],
+            "requiresShipping": True,
+            "isGiftCard": False,
+        },
+    ]
+
+    [(row, children)] = orders_with_children(_write(tmp_path / "d", rows))
+    lines = graphql_results.order(row, children).line_items
+
+    assert [(line.gid[-2:], line.requires_shipping, line.gift_card) for line in lines] == [
+        ("11", False, True),
+        ("12", False, False),
+        ("13", True, False),
+    ]
+
+
+def test_a_line_row_without_the_flags_is_shipped_and_no_gift_card():
+    line = graphql_results.line_item({"id": "gid://shopify/LineItem/1"}, "USD", "USD")
+
+    assert (line.requires_shipping, line.gift_card) == (True, False)

@@ -155,6 +155,32 @@ def test_line_items_are_replaced_keeping_the_rows_of_lines_still_there(shop):
     assert (lines[added.gid].position, lines[kept.gid].position) == (0, 1)
 
 
+def test_it_keeps_which_lines_are_gift_cards_and_which_need_no_shipping(shop):
+    gift_card = LineItemDataFactory(title="Gift card", requires_shipping=False, gift_card=True)
+    ebook = LineItemDataFactory(title="E-book", requires_shipping=False)
+    towel = LineItemDataFactory()
+    data = OrderDataFactory(line_items=(gift_card, ebook, towel))
+    orders_upsert(shop=shop, orders=[data])
+
+    def flags() -> dict[str, tuple[bool, bool]]:
+        return {line.title: (line.requires_shipping, line.gift_card) for line in LineItem.objects.all()}
+
+    assert flags() == {"Gift card": (False, True), "E-book": (False, False), "Tea towel": (True, False)}
+
+    # a later payload that says otherwise (a merchant fixed the product) is written over the row
+    shipped_ebook = dataclasses.replace(ebook, requires_shipping=True)
+    orders_upsert(
+        shop=shop,
+        orders=[
+            dataclasses.replace(
+                data, updated_at=T0 + timedelta(1), line_items=(gift_card, shipped_ebook, towel)
+            )
+        ],
+    )
+
+    assert flags() == {"Gift card": (False, True), "E-book": (True, False), "Tea towel": (True, False)}
+
+
 def test_a_stale_payload_leaves_line_items_and_customer_alone(shop):
     data = OrderDataFactory(updated_at=T0 + timedelta(1))
     orders_upsert(shop=shop, orders=[data])

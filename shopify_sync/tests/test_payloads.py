@@ -134,6 +134,30 @@ def test_a_line_item_without_current_quantity_counts_as_ordered():
     assert order_data_from_rest(rest_order(line_items=[line])).line_items[0].current_quantity == 3
 
 
+def test_it_reads_gift_card_and_no_shipping_lines():
+    body = rest_order(
+        line_items=[
+            rest_line_item(line_id=1, requires_shipping=False, gift_card=True),
+            rest_line_item(line_id=2, requires_shipping=False, gift_card=False),
+            rest_line_item(line_id=3, requires_shipping=True, gift_card=False),
+        ]
+    )
+
+    lines = order_data_from_rest(body).line_items
+
+    assert [(line.requires_shipping, line.gift_card) for line in lines] == [
+        (False, True),
+        (False, False),
+        (True, False),
+    ]
+
+
+def test_a_line_item_that_does_not_say_is_shipped_and_no_gift_card():
+    line = order_data_from_rest(rest_order(line_items=[rest_line_item()])).line_items[0]
+
+    assert (line.requires_shipping, line.gift_card) == (True, False)
+
+
 def test_a_guest_checkout_has_no_customer_and_may_have_no_address():
     data = order_data_from_rest(rest_order(customer=None, shipping_address=None))
 

@@ -173,6 +173,43 @@ def test_money_keeps_the_currency_precision_of_the_presentment_currency(devstore
     assert order.line_items.get().unit_price_presentment == Decimal("15000")
 
 
+GIFT_CARD_AND_DIGITAL_LINES = [
+    {"title": "Gift card", "quantity": 1, "price": "50.00", "requires_shipping": False, "gift_card": True},
+    {"title": "E-book", "quantity": 1, "price": "9.00", "requires_shipping": False},
+    {"title": "Mug", "quantity": 1, "price": "12.00"},
+]
+
+
+def _line_flags() -> dict[str, tuple[bool, bool]]:
+    return {line.title: (line.requires_shipping, line.gift_card) for line in LineItem.objects.all()}
+
+
+@pytest.mark.django_db
+def test_a_sync_keeps_which_lines_are_gift_cards_and_which_need_no_shipping(
+    devstore, store_settings, settings
+):
+    settings.SHOPIFY_SHOP_DOMAIN = "devstore.myshopify.com"
+    store_settings(devstore)
+    devstore.create_order(line_items=GIFT_CARD_AND_DIGITAL_LINES)
+
+    sync.orders_sync_incremental(client=_client(devstore))
+
+    assert _line_flags() == {"Gift card": (False, True), "E-book": (False, False), "Mug": (True, False)}
+
+
+@pytest.mark.django_db
+def test_a_full_import_keeps_which_lines_are_gift_cards_and_which_need_no_shipping(
+    devstore, store_settings, settings
+):
+    settings.SHOPIFY_SHOP_DOMAIN = "devstore.myshopify.com"
+    store_settings(devstore)
+    devstore.create_order(line_items=GIFT_CARD_AND_DIGITAL_LINES)
+
+    sync.orders_import_bulk(client=_client(devstore), poll_seconds=0.05)
+
+    assert _line_flags() == {"Gift card": (False, True), "E-book": (False, False), "Mug": (True, False)}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_webhooks_from_the_store_keep_the_mirror_fresh_and_sync_heals_the_ones_lost(
     devstore_factory, store_settings, live_server, eager_celery, intake

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from shopify_sync.models import Order, Shop, WebhookDelivery
+from shopify_sync.models import LineItem, Order, Shop, WebhookDelivery
 from shopify_sync.services.webhooks import WEBHOOK_MAX_ATTEMPTS, webhook_delivery_process
 from shopify_sync.signals import bulk_operation_finished, order_synced
 from shopify_sync.tasks import (
@@ -55,6 +55,21 @@ def test_a_signed_webhook_creates_then_updates_an_order(deliver):
     assert order.line_items.get().unfulfilled_quantity == 0
     assert Order.objects.count() == 1
     assert WebhookDelivery.objects.filter(processed_at__isnull=False).count() == 2
+
+
+def test_a_webhook_keeps_which_lines_are_gift_cards_and_which_need_no_shipping(deliver):
+    deliver(
+        "orders/create",
+        rest_order(
+            line_items=[
+                rest_line_item(line_id=1, title="Gift card", requires_shipping=False, gift_card=True),
+                rest_line_item(line_id=2, title="E-book", requires_shipping=False, gift_card=False),
+            ]
+        ),
+    )
+
+    lines = {line.title: (line.requires_shipping, line.gift_card) for line in LineItem.objects.all()}
+    assert lines == {"Gift card": (False, True), "E-book": (False, False)}
 
 
 def test_an_older_update_delivered_after_a_newer_one_changes_nothing(deliver):

@@ -186,4 +186,6 @@ def _line_item(value: dict[str, Any], shop_currency: str, presentment_currency: 
         unit_price_presentment=unit_price_presentment,
         variant_title=value.get("variant_title") or "",
         sku=value.get("sku") or "",
+        requires_shipping=bool(value.get("requires_shipping", True)),
+        gift_card=bool(value.get("gift_card", False)),
     )
