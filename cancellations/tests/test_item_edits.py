@@ -159,7 +159,13 @@ def test_gift_cards_are_excluded_from_the_mirror_alone(shopify, store_order, sho
     order = store_order(
         line_items=[
             {"title": "Mug", "quantity": 1, "price": "15.00"},
-            {"title": "Gift card", "quantity": 1, "price": "25.00", "gift_card": True, "requires_shipping": False},
+            {
+                "title": "Gift card",
+                "quantity": 1,
+                "price": "25.00",
+                "gift_card": True,
+                "requires_shipping": False,
+            },
         ]
     )
 
