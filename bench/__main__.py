@@ -23,7 +23,14 @@ os.environ.setdefault("DEBUG", "true")
 django.setup()
 
 # Django must be set up before the benchmarks import models.
-from bench import bulk_import, order_list, submit_to_cancel, sync_paging, webhook_intake  # noqa: E402
+from bench import (  # noqa: E402
+    bulk_import,
+    order_list,
+    preview_to_committed,
+    submit_to_cancel,
+    sync_paging,
+    webhook_intake,
+)
 from bench.figures import Figure  # noqa: E402
 
 BENCHMARKS = {
@@ -32,6 +39,7 @@ BENCHMARKS = {
     "order_list": order_list.run,
     "webhook_intake": webhook_intake.run,
     "submit_to_cancel": submit_to_cancel.run,
+    "preview_to_committed": preview_to_committed.run,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 

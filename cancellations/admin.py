@@ -1,5 +1,5 @@
 """The merchant console: the moderation queue, decisions (single and bulk), the request page with its
-audit trail, the policy and its reasons, and the insights page.
+audit trail, and the insights page. The policy and its reasons are `admin_policy`'s.
 
 Every decision goes through a service (`request_approve`, `request_reject`, `request_retry`), so the
 console cannot bypass a check. Deciding needs the `moderate_request` permission (the "Moderators"
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
@@ -21,20 +20,22 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cancellations import admin_views
+from cancellations import (
+    admin_policy,  # noqa: F401  (registers the policy and reason pages)
+    admin_views,
+)
 from cancellations.admin_display import (
     addresses_side_by_side,
     duration_short,
+    item_edit_side_by_side,
     money,
     order_link,
     state_badge,
     window_left,
 )
-from cancellations.models import CancelReason, Policy, Request
+from cancellations.models import Policy, Request
 from cancellations.moderation import QUEUE_ORDERING, moderation_queue, reason_choices
 from cancellations.selectors import request_events, request_plan_rows
-from shopify_sync.admin import ShopScopedAdmin
-from shopify_sync.models import Order
 from shopify_sync.selectors import scoped_to_staff
 
 if TYPE_CHECKING:
@@ -45,141 +46,9 @@ VIEW_INSIGHTS = "cancellations.view_insights"
 KIND_SHORT: dict[str, StrPromise] = {
     Request.Kind.CANCEL: _("Cancel"),
     Request.Kind.ADDRESS_CHANGE: _("Address"),
+    Request.Kind.ITEM_EDIT: _("Items"),
 }
 MODERATION_ACTIONS = frozenset({"approve_selected", "reject_selected", "retry_selected"})
-
-
-# -- the policy and its reasons ------------------------------------------------------------------------
-
-
-class PolicyForm(forms.ModelForm):
-    allowed_financial_statuses = forms.MultipleChoiceField(
-        label=_("payment states allowed"),
-        choices=Order.FinancialStatus.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text=_(
-            "Shoppers can change an order only while Shopify shows one of these payment states; "
-            "refunded or voided orders are usually left out."
-        ),
-    )
-
-    class Meta:
-        model = Policy
-        fields = [
-            "shop",
-            "cancel_window_minutes",
-            "address_window_minutes",
-            "allowed_financial_statuses",
-            "blocking_tags",
-            "max_order_total",
-            "block_high_risk",
-            "auto_approve_cancels",
-            "auto_approve_address_changes",
-            "allow_country_change",
-            "default_refund",
-            "default_restock",
-            "notify_customer",
-        ]
-        help_texts = {
-            "auto_approve_address_changes": _(
-                "Off: every address change waits for a merchant in the moderation queue."
-            ),
-            "allow_country_change": _(
-                "Off: a shopper may move the delivery within the same country only (duties and shipping "
-                "rates differ abroad)."
-            ),
-            "default_refund": _(
-                "What an automatic approval refunds, and what the approve page suggests. A partial refund "
-                "is chosen per request."
-            ),
-            "default_restock": _("Put cancelled items back in stock, unless the merchant decides otherwise."),
-        }
-
-
-class CancelReasonInline(admin.TabularInline):
-    model = CancelReason
-    extra = 0
-    fields = ["position", "code", "label_en", "label_ko", "requires_text", "active"]
-
-
-@admin.register(Policy)
-class PolicyAdmin(ShopScopedAdmin):
-    form = PolicyForm
-    inlines = [CancelReasonInline]
-    list_display = [
-        "shop",
-        "cancel_window_minutes",
-        "address_window_minutes",
-        "auto_approve_cancels",
-        "auto_approve_address_changes",
-        "default_refund",
-    ]
-    list_select_related = ["shop"]
-    fieldsets = [
-        (None, {"fields": ["shop"]}),
-        (
-            _("Windows"),
-            {
-                "description": _(
-                    "Counted from the moment the order was placed. After the window the shopper sees "
-                    "“contact the store”; a merchant may still approve a request made in time."
-                ),
-                "fields": ["cancel_window_minutes", "address_window_minutes"],
-            },
-        ),
-        (
-            _("Which orders"),
-            {
-                "description": _("Orders that fail any of these are not offered self-service at all."),
-                "fields": [
-                    "allowed_financial_statuses",
-                    "blocking_tags",
-                    "max_order_total",
-                    "block_high_risk",
-                ],
-            },
-        ),
-        (
-            _("Approval"),
-            {
-                "description": _(
-                    "Approved requests are sent to Shopify at once; Shopify is read again first, so an "
-                    "order that shipped in the meantime is never cancelled."
-                ),
-                "fields": ["auto_approve_cancels", "auto_approve_address_changes", "allow_country_change"],
-            },
-        ),
-        (
-            _("Defaults of a decision"),
-            {
-                "description": _("Used by automatic approvals and suggested on the approve page."),
-                "fields": ["default_refund", "default_restock", "notify_customer"],
-            },
-        ),
-    ]
-
-
-@admin.register(CancelReason)
-class CancelReasonAdmin(ShopScopedAdmin):
-    shop_path = "policy__shop"
-    list_display = ["code", "label_en", "label_ko", "policy", "position", "active", "requires_text"]
-    list_filter = ["active", "policy"]
-    list_select_related = ["policy", "policy__shop"]
-    ordering = ["policy", "position", "pk"]
-    fieldsets = [
-        (
-            None,
-            {
-                "description": _(
-                    "The reasons a shopper picks from when cancelling, in this order. Reasons without a "
-                    "policy are the defaults a new shop starts with. Deactivate a reason rather than "
-                    "deleting it: past requests keep its code and the insights still count them."
-                ),
-                "fields": ["policy", "code", "label_en", "label_ko", "position", "active", "requires_text"],
-            },
-        ),
-    ]
 
 
 # -- the moderation queue ------------------------------------------------------------------------------
@@ -258,6 +127,7 @@ class RequestAdmin(admin.ModelAdmin):
         ),
         (_("The order as it is"), {"fields": ["order_summary", "order_items"]}),
         (_("Shipping address"), {"fields": ["addresses"]}),
+        (_("Item changes"), {"fields": ["item_changes"]}),
         (
             _("Decision"),
             {
@@ -304,12 +174,14 @@ class RequestAdmin(admin.ModelAdmin):
         return False
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
+        left_out = set()
         # A request waiting for a decision has no decision and no push yet: show what there is.
         if obj is not None and obj.state == Request.State.SUBMITTED:
-            return [
-                fieldset for fieldset in self.fieldsets if fieldset[0] not in (_("Decision"), _("Shopify"))
-            ]
-        return self.fieldsets
+            left_out |= {_("Decision"), _("Shopify")}
+        # An item edit's page shows its before/after in place of the address, and the other way round.
+        if obj is not None:
+            left_out.add(_("Shipping address") if obj.kind == Request.Kind.ITEM_EDIT else _("Item changes"))
+        return [fieldset for fieldset in self.fieldsets if fieldset[0] not in left_out]
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MODERATE)
@@ -446,6 +318,10 @@ class RequestAdmin(admin.ModelAdmin):
             _("Unit price"),
             rows,
         )
+
+    @admin.display(description=_("before and after"))
+    def item_changes(self, obj: Request):
+        return item_edit_side_by_side(obj.edit_preview)
 
     @admin.display(description=_("old and new"))
     def addresses(self, obj: Request):

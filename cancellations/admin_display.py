@@ -141,3 +141,50 @@ def addresses_side_by_side(previous: dict | None, requested: dict | None) -> Saf
         _("New address"),
         new_html or _("(none)"),
     )
+
+
+def item_edit_side_by_side(snapshot: dict | None) -> SafeString:
+    """An item edit as the shopper agreed to it: the lines before and after (changed lines marked) and
+    what the edit does to the money, in Shopify's figures."""
+    if not snapshot:
+        return format_html("{}", "—")
+    currency = snapshot.get("currency", "")
+
+    def lines(rows: list[dict], *, marked: bool) -> SafeString:
+        return format_html_join(
+            "",
+            '<li class="{}">{} {} &#215; {}</li>',
+            (
+                (
+                    "rq-changed" if marked and row.get("changed") else "",
+                    row["title"],
+                    f"({row['variant_title']})" if row.get("variant_title") else "",
+                    row["quantity"],
+                )
+                for row in rows
+            ),
+        )
+
+    outstanding = Decimal(snapshot.get("outstanding") or "0")
+    if outstanding < 0:
+        effect = _("Refund %(amount)s to the original payment") % {"amount": money(-outstanding, currency)}
+    elif outstanding > 0:
+        effect = _("The shopper pays %(amount)s more (Shopify e-mails an invoice)") % {
+            "amount": money(outstanding, currency)
+        }
+    else:
+        effect = _("No change to the total")
+    return format_html(
+        '<div class="rq-addresses">'
+        '<div><h4>{}</h4><ul class="rq-address">{}</ul></div>'
+        '<div><h4>{}</h4><ul class="rq-address">{}</ul></div>'
+        "</div>"
+        "<p><strong>{}</strong></p><p>{}: {}</p>",
+        _("Items when the shopper asked"),
+        lines(snapshot.get("before") or [], marked=True),
+        _("Items after the edit"),
+        lines(snapshot.get("after") or [], marked=False) or _("(none)"),
+        effect,
+        _("New total"),
+        money(Decimal(snapshot.get("total") or "0"), currency),
+    )

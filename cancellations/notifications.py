@@ -16,6 +16,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from cancellations.item_edits import extra_due
 from cancellations.models import CancelReason, Request, RequestEvent
 from cancellations.policy import failure_message
 
@@ -68,6 +69,8 @@ def _context(event: RequestEvent, language: str) -> dict:
         "reason_label": _reason_label(request, language),
         "shopper_failure": failure,
         "is_cancel": request.kind == Request.Kind.CANCEL,
+        "is_item_edit": request.kind == Request.Kind.ITEM_EDIT,
+        "extra_due": extra_due(request.edit_preview) if request.edit_preview else 0,
         "portal_url": _portal_url(request.order.shop),
     }
 

@@ -153,8 +153,9 @@ def test_exclusions_by_type_and_sku_prefix(tee, shopper, policy, field, value, c
 
 
 def test_gift_cards_are_excluded_from_the_mirror_alone(shopify, store_order, shopper, policy):
-    from cancellations.policy import order_verdict
     from django.utils import timezone
+
+    from cancellations.policy import order_verdict
 
     order = store_order(
         line_items=[
@@ -360,7 +361,7 @@ def test_a_commit_whose_answer_was_lost_is_found_and_never_sent_twice(tee, shopp
     finally:
         HOOKS["after_call"].remove(lose_the_answer)
     request.refresh_from_db()
-    assert request.mutations.order_by("position").first().answer_lost
+    assert request.mutations.order_by("position")[0].answer_lost
 
     # The lease runs out; the next attempt reads the order, sees the edit, and only refunds.
     clock.advance(600)
@@ -390,3 +391,24 @@ def test_an_open_cancel_stops_an_edit(tee, shopper, moderated):
     with pytest.raises(RequestNotAllowed) as refused:
         price(tee, shopper, reduce(tee))
     assert refused.value.code == "open_request"
+
+
+def test_the_shopper_is_emailed_the_new_items_and_the_refund_in_their_language(tee, shopper):
+    from django.core import mail
+
+    from cancellations.tests.test_push import send_pending_emails
+
+    priced = price(tee, shopper, reduce(tee))
+    request = item_edit_submit(
+        order=tee.order,
+        shopper=shopper,
+        line_changes=[item_edits.change_as_dict(c) for c in priced.changes],
+        snapshot=priced.snapshot,
+        language="ko",
+    )
+    push(request)
+    send_pending_emails()
+
+    completed = next(m for m in mail.outbox if tee.order.name in m.subject and "변경" in m.subject)
+    assert "Organic Cotton Tee (M) × 1" in completed.body
+    assert "$10.00" in completed.body and "환불" in completed.body
