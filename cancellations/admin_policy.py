@@ -3,11 +3,16 @@ they pick from. Registered by `cancellations.admin` (which Django's autodiscover
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from cancellations.models import CancelReason, Policy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 from shopify_sync.admin import ShopScopedAdmin
 from shopify_sync.models import Order
 
@@ -23,6 +28,12 @@ class PolicyForm(forms.ModelForm):
             "refunded or voided orders are usually left out."
         ),
     )
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        for field, message in _bonus_errors(cleaned).items():
+            self.add_error(field, message)
+        return cleaned
 
     class Meta:
         model = Policy
@@ -45,6 +56,11 @@ class PolicyForm(forms.ModelForm):
             "excluded_product_types",
             "excluded_sku_prefixes",
             "exclude_unshipped_goods",
+            "offer_size_swap",
+            "offer_address_fix",
+            "offer_keep_bonus",
+            "keep_bonus_percent",
+            "keep_bonus_amount",
             "default_refund",
             "default_restock",
             "notify_customer",
@@ -65,6 +81,21 @@ class PolicyForm(forms.ModelForm):
                 "Put cancelled and removed items back in stock, unless the merchant decides otherwise."
             ),
         }
+
+
+def _bonus_errors(cleaned: dict) -> dict[str, StrPromise]:
+    """A bonus is a percentage or an amount, not both; on, it needs one of them."""
+    percent, amount = cleaned.get("keep_bonus_percent"), cleaned.get("keep_bonus_amount")
+    errors: dict[str, StrPromise] = {}
+    if percent is not None and amount is not None:
+        errors["keep_bonus_amount"] = _("Give a percentage or a fixed amount, not both.")
+    elif cleaned.get("offer_keep_bonus") and not (percent or amount):
+        errors["keep_bonus_percent"] = _("Give the bonus as a percentage of the order or a fixed amount.")
+    if percent is not None and not 0 < percent <= 100:
+        errors["keep_bonus_percent"] = _("A percentage between 0 and 100.")
+    if amount is not None and amount <= 0:
+        errors["keep_bonus_amount"] = _("An amount above zero.")
+    return errors
 
 
 class CancelReasonInline(admin.TabularInline):
@@ -134,6 +165,22 @@ class PolicyAdmin(ShopScopedAdmin):
                     "once the edit is in."
                 ),
                 "fields": ["allow_swaps", "allow_price_increases"],
+            },
+        ),
+        (
+            _("Offers to keep the order"),
+            {
+                "description": _(
+                    "Shown after a shopper picks a reason to cancel, before the cancel; “No thanks, cancel "
+                    "my order” is always one click away. The insights count what was shown, taken and kept."
+                ),
+                "fields": [
+                    "offer_size_swap",
+                    "offer_address_fix",
+                    "offer_keep_bonus",
+                    "keep_bonus_percent",
+                    "keep_bonus_amount",
+                ],
             },
         ),
         (

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cancellations import insights as reports
+from cancellations import insights_offers as offer_reports
 from cancellations.admin_forms import ApproveForm, InsightsRangeForm, RejectForm
 from cancellations.errors import RequestNotAllowed
 from cancellations.insights_charts import chart_data, reason_table
@@ -237,6 +238,9 @@ def insights(model_admin: RequestAdmin, request: HttpRequest) -> HttpResponse:
         "products": reports.most_cancelled_products(span),
         "delay": reports.median_hours_to_cancel_request_per_week(span),
         "money": reports.refunded_versus_kept_per_week(span),
+        "offers": offer_reports.offers_by_kind(span),
+        "offers_weekly": offer_reports.offers_per_week(span),
+        "edits": offer_reports.item_edits_per_week(span),
     }
     reasons = reason_table(report["reasons"])
     return TemplateResponse(

@@ -83,6 +83,22 @@ def chart_data(report: dict[str, Any], reasons: dict[str, Any]) -> dict[str, Any
             "labels": weeks(report["delay"]),
             "datasets": [{"label": _("Median hours"), "data": [r["median_hours"] for r in report["delay"]]}],
         },
+        "offers": {
+            "type": "bar",
+            "labels": weeks(report["offers_weekly"]),
+            "datasets": [
+                {"label": _("Offers shown"), "data": [r["shown"] for r in report["offers_weekly"]]},
+                {"label": _("Offers taken"), "data": [r["taken"] for r in report["offers_weekly"]]},
+            ],
+        },
+        "edits": {
+            "type": "bar",
+            "labels": weeks(report["edits"]),
+            "datasets": [
+                {"label": _("Item edits asked for"), "data": [r["edits"] for r in report["edits"]]},
+                {"label": _("Item edits completed"), "data": [r["completed"] for r in report["edits"]]},
+            ],
+        },
         "money": {
             "type": "bar",
             "stacked": True,

@@ -131,6 +131,39 @@ class Policy(models.Model):
         default=True,
         help_text=_("Lines that need no shipping: they are delivered the moment the order is placed."),
     )
+    offer_size_swap = models.BooleanField(
+        _("offer a size swap instead of a cancel"),
+        default=True,
+        help_text=_("When the shopper's reason is the wrong size and an item can be swapped."),
+    )
+    offer_address_fix = models.BooleanField(
+        _("offer an address fix instead of a cancel"),
+        default=True,
+        help_text=_("When the shopper's reason is the wrong address and the address can still change."),
+    )
+    offer_keep_bonus = models.BooleanField(
+        _("offer a bonus for keeping the order"),
+        default=False,
+        help_text=_(
+            "Store credit (a Shopify gift card), issued once the order ships. Only for orders with a "
+            "customer account, which the gift card is for."
+        ),
+    )
+    keep_bonus_percent = models.DecimalField(
+        _("bonus (percent of the order)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("E.g. 10 for 10 %. Leave empty to give a fixed amount."),
+    )
+    keep_bonus_amount = models.DecimalField(
+        _("bonus (fixed amount)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text=_("In the shop's currency."),
+    )
     allow_country_change = models.BooleanField(_("a new address may be in another country"), default=False)
     default_refund = models.CharField(
         _("refund by default"), max_length=16, choices=POLICY_REFUND_CHOICES, default=RefundMethod.FULL
@@ -239,6 +272,7 @@ class Request(models.Model):
         CANCEL = "cancel", _("Cancel the order")
         ADDRESS_CHANGE = "address_change", _("Change the shipping address")
         ITEM_EDIT = "item_edit", _("Change the items")
+        KEEP_BONUS = "keep_bonus", _("Bonus for keeping the order")
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
@@ -297,6 +331,12 @@ class Request(models.Model):
         null=True,
         blank=True,
         help_text=_("Item edits: per line, the new quantity or the variant swapped to (`LineChange`)."),
+    )
+    credit_amount = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text=_("Keep-the-order bonuses: the store credit, in the shop's currency."),
     )
     edit_preview = models.JSONField(
         null=True,
@@ -361,6 +401,10 @@ class Request(models.Model):
                 name="request_item_edit_has_changes",
             ),
             models.CheckConstraint(
+                condition=~Q(kind="keep_bonus") | Q(credit_amount__gt=0),
+                name="request_keep_bonus_has_amount",
+            ),
+            models.CheckConstraint(
                 condition=~Q(refund="partial") | Q(refund_amount__gt=0),
                 name="request_partial_refund_has_amount",
             ),
@@ -404,6 +448,7 @@ class ShopifyMutation(models.Model):
         REFUND_CREATE = "refundCreate", _("Refund part of the payment")
         ORDER_UPDATE = "orderUpdate", _("Change the shipping address")
         ORDER_EDIT_COMMIT = "orderEditCommit", _("Change the items")
+        GIFT_CARD_CREATE = "giftCardCreate", _("Issue store credit")
 
     class State(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -463,6 +508,63 @@ REDACTED = "redacted"
 def idempotency_key_for(*, request_id: int, position: int, attempt: int) -> str:
     """One key per attempt of one planned call; the same for every resend of that attempt."""
     return f"portal-request-{request_id}-call-{position}-attempt-{attempt}"
+
+
+class RetentionOffer(models.Model):
+    """An offer to keep an order, shown to a shopper on their way to cancelling it, and what they did.
+
+    Insights count these (shown, taken, declined, the order value kept). A taken bonus is a promise: once
+    the order ships, a `keep_bonus` request issues the store credit through the outbox (`request`)."""
+
+    class Kind(models.TextChoices):
+        SIZE_SWAP = "size_swap", _("Swap the size instead")
+        ADDRESS_FIX = "address_fix", _("Fix the address instead")
+        KEEP_BONUS = "keep_bonus", _("Keep the order for a bonus")
+
+    class Outcome(models.TextChoices):
+        SHOWN = "shown", _("Shown")
+        TAKEN = "taken", _("Taken")
+        DECLINED = "declined", _("Declined")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="retention_offers")
+    shopper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shopper_email = models.EmailField(max_length=254, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.SHOWN)
+    reason_code = models.CharField(max_length=50, blank=True)
+    order_value = models.DecimalField(**MONEY, help_text=_("The order's total, in the shop's currency."))
+    bonus_amount = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text=_("Keep-the-order bonus, in the shop's currency.")
+    )
+    request = models.OneToOneField(
+        Request,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offer",
+        help_text=_("The bonus's request, made once the order shipped."),
+    )
+    shown_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("retention offer")
+        ordering = ["-shown_at", "-pk"]
+        indexes = [models.Index(fields=["shown_at"], name="offer_shown_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["shown", "taken", "declined"]), name="offer_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="keep_bonus") | Q(bonus_amount__gt=0), name="offer_bonus_has_amount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.order.name}: {self.outcome}"
 
 
 class RequestEvent(models.Model):

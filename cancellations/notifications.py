@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from cancellations.item_edits import extra_due
 from cancellations.models import CancelReason, Request, RequestEvent
+from cancellations.offers import bonus_code
 from cancellations.policy import failure_message
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,9 @@ def _context(event: RequestEvent, language: str) -> dict:
         "shopper_failure": failure,
         "is_cancel": request.kind == Request.Kind.CANCEL,
         "is_item_edit": request.kind == Request.Kind.ITEM_EDIT,
+        "is_keep_bonus": request.kind == Request.Kind.KEEP_BONUS,
+        # Derived, never stored: only the shopper's own e-mail carries it.
+        "gift_card_code": bonus_code(request.pk) if request.kind == Request.Kind.KEEP_BONUS else "",
         "extra_due": extra_due(request.edit_preview) if request.edit_preview else 0,
         "portal_url": _portal_url(request.order.shop),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
+from cancellations.services.offers import bonuses_issue
 from cancellations.services.privacy import (
     requests_data_for_shopper,
     requests_delete_for_shop,
@@ -16,7 +17,10 @@ from shopify_sync.signals import customer_data_requested, customer_redacted, ord
 
 @receiver(order_synced, dispatch_uid="cancellations_react_to_synced_orders")
 def react_to_synced_orders(sender, *, shop, order_ids, **kwargs) -> None:
+    order_ids = list(order_ids)
     requests_react_to_orders(order_ids=order_ids)
+    # A kept order that has now shipped earns its bonus (its push is queued on the mirror's commit).
+    bonuses_issue(order_ids=order_ids)
 
 
 @receiver(customer_redacted, dispatch_uid="cancellations_redact_shopper")

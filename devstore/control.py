@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from . import actions, catalogue, orders, protected_data, versions
+from . import actions, catalogue, gift_cards, orders, protected_data, versions
 from .faults import KINDS
 
 if TYPE_CHECKING:
@@ -168,6 +168,10 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
         if result[0] < 300 and method == "POST":
             app.persist()
         return result
+    if parts == ["gift_cards"] and method == "GET":
+        # Every card with its whole code, oldest first: what giftCardCreate issued.
+        with store.lock:
+            return 200, [gift_cards.rest_gift_card(store, g) for g in store.iter_gift_cards()]
     if parts == ["faults"] and method == "POST":
         if not isinstance(body, dict) or body.get("kind") not in KINDS:
             return 400, {"error": f"kind must be one of {', '.join(KINDS)}"}

@@ -11,7 +11,7 @@ Rules (each checked against a recorded ``requestedQueryCost``):
   ``lineItems(first: 50)`` of 2-point nodes = 16 in order-edit-*.json, products(first: 250) = 442 in
   bulk-operation-root-count-and-search-filters.json). Shopify's documentation says "first x child
   cost"; the live numbers grow logarithmically instead, and the devstore follows the live numbers;
-* ``ordersCount`` costs 10 (order-catalog-count-read.json);
+* ``ordersCount`` costs 10 (order-catalog-count-read.json), and so does ``giftCardsCount``;
 * a mutation costs 10 (refundCreate: 20, refund-create-transactions-validation.json) plus its payload's
   selections, where the payload's own fields (``order``, ``job``, ``userErrors``…) are free but
   their children are not (orderUpdate x4 with one ``shippingAddress`` = 41; orderCreate with a
@@ -48,8 +48,10 @@ FREE_OBJECT_TYPES = {"MoneyBag", "MoneyV2", "PageInfo"}
 MUTATION_COST = 10
 MUTATION_COST_OVERRIDES = {"refundCreate": 20}
 # Query fields with their own defined cost: ordersCount costs 10 (order-catalog-count-read.json: four counts
-# and six small orders connections = 69).
-FIELD_COST_OVERRIDES = {"ordersCount": 10}
+# and six small orders connections = 69); so does giftCardsCount (a public live capture,
+# airhorns/shopify-draft-proxy gift-card-lifecycle.json: giftCards(first: 2) with nodes and edges, 4, plus
+# giftCardsCount = 14).
+FIELD_COST_OVERRIDES = {"ordersCount": 10, "giftCardsCount": 10}
 MAX_QUERY_COST = 1000
 DEFAULT_PAGE_SIZE = 1
 

@@ -1,6 +1,6 @@
 """Write side of the GraphQL API. Each mutation validates like Shopify (messages, fields and codes copied
 from the recordings named in the comments), then calls a state transition in actions.py. The order-edit
-mutations are in order_edit_mutations.py.
+mutations are in order_edit_mutations.py, giftCardCreate in gift_card_mutations.py.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
 
 from . import actions, bulk, clock, geo, orders
+from .gift_card_mutations import GiftCardMutations
 from .ids import gid_number
 from .money import to_decimal
 from .order_edit_mutations import OrderEditMutations
@@ -72,7 +73,7 @@ def _plain(errors: list[dict]) -> list[dict]:
     return [{"field": e["field"], "message": e["message"]} for e in errors]
 
 
-class Mutation(OrderEditMutations):
+class Mutation(OrderEditMutations, GiftCardMutations):
     # --- orderCancel ---------------------------------------------------------------------------------
 
     def orderCancel(

@@ -33,11 +33,12 @@ if TYPE_CHECKING:
     from .store import Store
 
 # What the portal asks of Shopify (see shopify_sync/graphql/ and DESIGN.md, "Scopes"): orders and their
-# history past 60 days, order edits, holds on fulfilment orders, returns, customers.
+# history past 60 days, order edits, holds on fulfilment orders, returns, customers, and gift cards (the
+# store credit it issues).
 DEFAULT_SCOPES = (
     "read_orders,write_orders,read_all_orders,read_order_edits,write_order_edits,read_customers,read_products,"
     "read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,"
-    "read_returns,write_returns"
+    "read_returns,write_returns,read_gift_cards,write_gift_cards"
 )
 # Shopify's client-credentials tokens live 24 hours less a second.
 DEFAULT_TOKEN_LIFETIME = 86399

@@ -1,4 +1,5 @@
-"""The filters ``orders(query:)`` and ``customers(query:)`` understand, on top of search.py's parser."""
+"""The filters ``orders(query:)`` and ``customers(query:)`` understand, on top of search.py's parser.
+gift_cards.py builds ``giftCards(query:)``'s from the same field handlers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from .search import FieldHandler, Matcher, compare
 DAY = 86400.0
 
 
-def _time_field(name: str, zone) -> FieldHandler:
+def time_field(name: str, zone) -> FieldHandler:
     def handler(op: str, value: str) -> Matcher | None:
         ts = clock.parse_time(value, zone)
         if ts is None:
@@ -25,7 +26,7 @@ def _time_field(name: str, zone) -> FieldHandler:
     return handler
 
 
-def _choice(mapping: dict[str, Callable[[dict], bool]]) -> FieldHandler:
+def choice_field(mapping: dict[str, Callable[[dict], bool]]) -> FieldHandler:
     def handler(op: str, value: str) -> Matcher | None:
         return mapping.get(value.lower())
 
@@ -43,7 +44,7 @@ def _text_equals(getter: Callable[[dict], str | None]) -> FieldHandler:
     return handler
 
 
-def _numeric(getter: Callable[[dict], int | None]) -> FieldHandler:
+def numeric_field(getter: Callable[[dict], int | None]) -> FieldHandler:
     def handler(op: str, value: str) -> Matcher | None:
         digits = value.rsplit("/", 1)[-1]
         if not digits.isdigit():
@@ -85,11 +86,11 @@ def order_fields(zone, customer_name: Callable[[dict], str]) -> tuple[dict[str, 
         )
 
     fields: dict[str, FieldHandler] = {
-        "created_at": _time_field("created_at", zone),
-        "updated_at": _time_field("updated_at", zone),
-        "processed_at": _time_field("processed_at", zone),
-        "cancelled_at": _time_field("cancelled_at", zone),
-        "status": _choice(
+        "created_at": time_field("created_at", zone),
+        "updated_at": time_field("updated_at", zone),
+        "processed_at": time_field("processed_at", zone),
+        "cancelled_at": time_field("cancelled_at", zone),
+        "status": choice_field(
             {
                 "open": orders.is_open,
                 "closed": lambda o: o["closed_at"] is not None,
@@ -98,7 +99,7 @@ def order_fields(zone, customer_name: Callable[[dict], str]) -> tuple[dict[str, 
                 "any": lambda o: True,
             }
         ),
-        "fulfillment_status": _choice(
+        "fulfillment_status": choice_field(
             {
                 "shipped": lambda o: orders.fulfillment_state(o) == "fulfilled",
                 "fulfilled": lambda o: orders.fulfillment_state(o) == "fulfilled",
@@ -109,7 +110,7 @@ def order_fields(zone, customer_name: Callable[[dict], str]) -> tuple[dict[str, 
                 "any": lambda o: True,
             }
         ),
-        "financial_status": _choice(
+        "financial_status": choice_field(
             {
                 s: _financial(s)
                 for s in (
@@ -129,10 +130,10 @@ def order_fields(zone, customer_name: Callable[[dict], str]) -> tuple[dict[str, 
         "name": name,
         "tag": tag,
         "tag_not": tag_not,
-        "id": _numeric(lambda o: o["id"]),
-        "customer_id": _numeric(lambda o: o.get("customer_id")),
+        "id": numeric_field(lambda o: o["id"]),
+        "customer_id": numeric_field(lambda o: o.get("customer_id")),
         "sku": sku,
-        "test": _choice({"true": lambda o: bool(o.get("test")), "false": lambda o: not o.get("test")}),
+        "test": choice_field({"true": lambda o: bool(o.get("test")), "false": lambda o: not o.get("test")}),
     }
     return fields, default
 
@@ -150,8 +151,8 @@ def customer_fields(zone) -> tuple[dict[str, FieldHandler], FieldHandler]:
         "email": _text_equals(lambda c: c.get("email")),
         "first_name": _text_equals(lambda c: c.get("first_name")),
         "last_name": _text_equals(lambda c: c.get("last_name")),
-        "id": _numeric(lambda c: c["id"]),
-        "created_at": _time_field("created_at", zone),
-        "updated_at": _time_field("updated_at", zone),
+        "id": numeric_field(lambda c: c["id"]),
+        "created_at": time_field("created_at", zone),
+        "updated_at": time_field("updated_at", zone),
     }
     return fields, default

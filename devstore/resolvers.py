@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from . import clock, orders
+from . import clock, gift_cards, orders
 from .catalogue_nodes import ProductNode, ProductVariantNode, product_node, variant_node
 from .ids import gid, parse_gid
 from .money import gql_amount
@@ -446,6 +446,43 @@ class OrderNode:
         return items[:first] if first is not None else items
 
 
+# --- gift cards ----------------------------------------------------------------------------------
+
+
+class GiftCardNode:
+    """A gift card (gift_cards.py's record). The whole code is never readable here, as on Shopify: only
+    ``giftCardCreate`` answers it, once."""
+
+    graphql_type = "GiftCard"
+
+    def __init__(self, c: Context, card: dict) -> None:
+        self._c, self._g = c, card
+        self.id = gid("GiftCard", card["id"])
+        self.lastCharacters = gift_cards.last_characters(card)
+        self.maskedCode = gift_cards.masked_code(card)
+        self.note = card.get("note")
+        self.enabled = bool(card["enabled"])
+        self.expiresOn = card.get("expires_on")
+        self.templateSuffix = card.get("template_suffix")
+        self.createdAt = clock.iso_z(card["created_at"])
+        self.updatedAt = clock.iso_z(card["updated_at"])
+        self.deactivatedAt = clock.iso_z(card.get("deactivated_at"))
+        self.order = None  # issued through the API, not bought at checkout
+
+    @property
+    def initialValue(self) -> dict:
+        return money(self._g["currency"], Decimal(self._g["initial_value"]))
+
+    @property
+    def balance(self) -> dict:
+        return money(self._g["currency"], Decimal(self._g["balance"]))
+
+    @property
+    def customer(self) -> CustomerNode | None:
+        customer = self._c.store.customer(self._g.get("customer_id"))
+        return CustomerNode(self._c, customer) if customer else None
+
+
 # --- other nodes ---------------------------------------------------------------------------------
 
 
@@ -538,6 +575,9 @@ def node_for(c: Context, value: str):
         return product_node(store, number)
     if kind == "ProductVariant":
         return variant_node(store, number)
+    if kind == "GiftCard":
+        card = store.gift_card(number)
+        return GiftCardNode(c, card) if card else None
     return None
 
 
@@ -651,6 +691,54 @@ class QueryRoot:
             reverse=bool(reverse),
             wrap=lambda cu: CustomerNode(c, cu),
         )
+
+    def giftCard(self, info, id: str) -> GiftCardNode | None:
+        node = node_for(ctx(info), id)
+        return node if isinstance(node, GiftCardNode) else None
+
+    def _gift_cards(self, info, query: str | None) -> list[dict]:
+        c = ctx(info)
+        fields, default = gift_cards.search_fields(
+            c.store.zone, lambda card: c.store.customer(card.get("customer_id"))
+        )
+        predicate, warnings = compile_query(query, fields, default)
+        self._note_search(info, query, warnings)
+        return [card for card in c.store.iter_gift_cards() if predicate(card)]
+
+    def giftCards(
+        self,
+        info,
+        first=None,
+        after=None,
+        last=None,
+        before=None,
+        reverse=False,
+        sortKey="ID",
+        query=None,
+        savedSearchId=None,
+    ) -> dict:
+        check_page_args(first, last)
+        key, cursor_value = gift_cards.SORT_KEYS.get(sortKey or "ID", gift_cards.SORT_KEYS["ID"])
+        c = ctx(info)
+        return paginate(
+            self._gift_cards(info, query),
+            key=key,
+            item_id=lambda card: card["id"],
+            cursor_value=cursor_value,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            reverse=bool(reverse),
+            wrap=lambda card: GiftCardNode(c, card),
+            presorted=key is gift_cards.SORT_KEYS["ID"][0],
+        )
+
+    def giftCardsCount(self, info, query=None, savedSearchId=None, limit=10000) -> dict:
+        matched = len(self._gift_cards(info, query))
+        if limit is not None and matched > limit:
+            return {"count": limit, "precision": "AT_LEAST"}
+        return {"count": matched, "precision": "EXACT"}
 
     def job(self, info, id: str) -> JobNode | None:
         job_id = id[len("gid://shopify/Job/") :] if id.startswith("gid://shopify/Job/") else None

@@ -35,6 +35,7 @@ ID_BASES = {
     "ProductOption": 12_100_000_000_000,
     "ProductVariant": 49_100_000_000_000,
     "InventoryItem": 51_100_000_000_000,
+    "GiftCard": 654_000_000_000,
 }
 
 
@@ -57,6 +58,8 @@ class State:
     customer_by_email: dict[str, int] = field(default_factory=dict)
     # The catalogue (catalogue.py): products by id, each holding its variants.
     products: dict[int, dict] = field(default_factory=dict)
+    # Gift cards (gift_cards.py) by id; codes are unique per shop, kept lower-case as Shopify keeps them.
+    gift_cards: dict[int, dict] = field(default_factory=dict)
     jobs: dict[str, dict] = field(default_factory=dict)
     bulk_operations: dict[int, dict] = field(default_factory=dict)
     subscriptions: dict[int, dict] = field(default_factory=dict)
@@ -71,6 +74,7 @@ class State:
     auth_codes: dict[str, dict] = field(default_factory=dict)
     fo_index: dict[int, int] = field(default_factory=dict)  # fulfillment order id -> order id (not saved)
     variant_index: dict[int, int] = field(default_factory=dict)  # variant id -> product id (not saved)
+    gift_card_by_code: dict[str, int] = field(default_factory=dict)  # code -> gift card id (not saved)
 
 
 class Store:
@@ -177,6 +181,22 @@ class Store:
                     return product, variant
         return None, None
 
+    # --- gift cards ------------------------------------------------------------------------------------
+
+    def add_gift_card(self, card: dict) -> None:
+        self.state.gift_cards[card["id"]] = card
+        self.state.gift_card_by_code[card["code"]] = card["id"]
+
+    def gift_card(self, gift_card_id: int | None) -> dict | None:
+        return self.state.gift_cards.get(gift_card_id) if gift_card_id is not None else None
+
+    def gift_card_by_code(self, code: str) -> dict | None:
+        found = self.state.gift_card_by_code.get(code.lower())
+        return self.state.gift_cards.get(found) if found is not None else None
+
+    def iter_gift_cards(self):
+        return iter(sorted(self.state.gift_cards.values(), key=lambda g: g["id"]))
+
     def publish(self, topic: str, body: dict, *, subscribers_only: bool = False) -> None:
         if self.emit is not None:
             self.emit(topic, body, subscribers_only)
@@ -195,6 +215,7 @@ class Store:
             "orders": [s.orders[i] for i in s.order_ids if i in s.orders],
             "customers": list(s.customers.values()),
             "products": list(s.products.values()),
+            "gift_cards": list(s.gift_cards.values()),
             "jobs": s.jobs,
             "bulk_operations": list(s.bulk_operations.values()),
             "subscriptions": list(s.subscriptions.values()),
@@ -221,6 +242,9 @@ class Store:
             s.products[product["id"]] = product
             for variant in product["variants"]:
                 s.variant_index[variant["id"]] = product["id"]
+        for card in data.get("gift_cards", []):
+            s.gift_cards[card["id"]] = card
+            s.gift_card_by_code[card["code"]] = card["id"]
         s.jobs = data.get("jobs", {})
         s.bulk_operations = {b["id"]: b for b in data.get("bulk_operations", [])}
         s.subscriptions = {w["id"]: w for w in data.get("subscriptions", [])}

@@ -381,6 +381,12 @@ class Devstore:
         """Set a variant's stock on hand (a number or its gid); returns the variant."""
         return self.post(f"/_devstore/variants/{_number(variant_id)}", {"inventory_quantity": quantity})
 
+    def gift_cards(self) -> list[dict]:
+        """Every gift card issued, oldest first, REST-shaped with its whole ``code`` (lower-case, as Shopify
+        keeps it), ``last_characters``, ``customer_id``, ``note``, ``initial_value``, ``balance``,
+        ``currency``, ``enabled``, ``expires_on`` and ``created_at``."""
+        return self.get("/_devstore/gift_cards")
+
     def fault(self, kind: str, count: int = 1, rate: float | None = None) -> dict:
         body: dict[str, Any] = {"kind": kind, "count": count}
         if rate is not None:

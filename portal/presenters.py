@@ -71,6 +71,7 @@ DONE_LABELS: dict[str, Promise] = {
     Request.Kind.CANCEL: _("Done: the order is cancelled"),
     Request.Kind.ADDRESS_CHANGE: _("Done: the new address is on the order"),
     Request.Kind.ITEM_EDIT: _("Done: the order has the new items"),
+    Request.Kind.KEEP_BONUS: _("Done: your store credit is sent by e-mail"),
 }
 REFUND_TEXT: dict[str, Promise] = {
     "full": _("You will get a full refund to your original payment method."),

@@ -22,6 +22,7 @@ from cancellations.selectors import active_reasons, orders_for_shopper
 from cancellations.services.item_edits import order_exclusions
 from cancellations.services.requests import ADDRESS_UNCHANGED, request_submit
 from portal import health
+from portal.cancel_offers import offer_step, offer_taken
 from portal.forms import WRONG_ADDRESS_REASON, AddressForm, CancelForm, address_initial
 from portal.middleware import current_shop
 from portal.models import ShopperProfile
@@ -162,8 +163,13 @@ def order_cancel(request: HttpRequest, order: Order) -> HttpResponse:
         return render(
             request, "portal/order_cancel.html", context, status=409 if request.method == "POST" else 200
         )
+    if request.method == "POST" and "take" in request.POST:
+        return offer_taken(request, order)
     form = CancelForm(request.POST or None, reasons=active_reasons(policy))
     if request.method == "POST" and form.is_valid():
+        offer_page = offer_step(request, order=order, card=card, policy=policy, form=form, context=context)
+        if offer_page is not None:
+            return offer_page
         try:
             request_submit(
                 order=order,

@@ -176,6 +176,15 @@ REFUND_METHODS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class GiftCardRecord:
+    id: str
+    last_characters: str
+    note: str
+    amount: Money
+    customer_gid: str | None
+
+
 class ShopifyClient:
     def __init__(
         self,
@@ -647,6 +656,43 @@ class ShopifyClient:
             note=refund.get("note") or "",
             amount=_presentment_money(refund.get("totalRefundedSet"), currency),
         )
+
+    # -- store credit ---------------------------------------------------------------------------------
+
+    def gift_cards_with_code(self, code: str) -> list[GiftCardRecord]:
+        """The gift cards whose code is `code` (Shopify's search matches codes case-insensitively)."""
+        nodes = self.execute("gift_cards", "GiftCardsByCode", {"query": code})["giftCards"]["nodes"]
+        wanted = code[-4:].lower()
+        return [_gift_card(node) for node in nodes if (node.get("lastCharacters") or "").lower() == wanted]
+
+    def gift_card_create(
+        self, *, code: str, amount: Decimal, currency: str, customer_gid: str | None, note: str
+    ) -> GiftCardRecord:
+        """Issue a gift card with the given code. Shopify refuses a code already in use ("Code has already
+        been taken"): a resend of the same card cannot make a second one. Shopify keeps codes lower-case
+        and compares them without case."""
+        variables = {
+            "input": {
+                "code": code,
+                "initialAmount": {"amount": str(amount), "currencyCode": currency},
+                "customerId": customer_gid,
+                "note": note,
+            }
+        }
+        payload = self.execute("gift_cards", "GiftCardCreate", variables, mutation=True)["giftCardCreate"]
+        _raise_user_errors("giftCardCreate", payload.get("userErrors"))
+        return _gift_card(payload.get("giftCard") or {})
+
+
+def _gift_card(node: dict) -> GiftCardRecord:
+    value = node.get("initialValue") or {}
+    return GiftCardRecord(
+        id=node.get("id") or "",
+        last_characters=node.get("lastCharacters") or "",
+        note=node.get("note") or "",
+        amount=Money(Decimal(str(value.get("amount") or "0")), value.get("currencyCode") or ""),
+        customer_gid=(node.get("customer") or {}).get("id"),
+    )
 
 
 def _raise_user_errors(operation: str, errors: list[dict] | None) -> None:

@@ -88,6 +88,7 @@ def order(node: dict, line_items: list[dict] | None = None) -> OrderData:
     shop_currency = node.get("currencyCode") or ""
     presentment_currency = node.get("presentmentCurrencyCode") or shop_currency
     total = node.get("totalPriceSet") or {}
+    current_total = node.get("currentTotalPriceSet")
     if line_items is None:
         line_items = ((node.get("lineItems") or {}).get("nodes")) or []
     return OrderData(
@@ -114,6 +115,12 @@ def order(node: dict, line_items: list[dict] | None = None) -> OrderData:
         customer=customer(node.get("customer")),
         line_items=tuple(line_item(li, shop_currency, presentment_currency) for li in line_items),
         note=node.get("note") or "",
+        current_total_price=money(current_total.get("shopMoney"), shop_currency) if current_total else None,
+        current_total_price_presentment=(
+            money(current_total.get("presentmentMoney") or current_total.get("shopMoney"), presentment_currency)
+            if current_total
+            else None
+        ),
         raw=node,
     )
 

@@ -7,6 +7,7 @@ GraphQL enum names in lower case, whatever the source (see `shopify_sync.types`)
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Final, TypedDict
 
 from django.conf import settings
@@ -206,6 +207,10 @@ class Order(models.Model):
     total_refunded = models.DecimalField(**MONEY, default=0)
     presentment_currency = models.CharField(max_length=3, help_text=_("The currency the shopper paid in."))
     total_price_presentment = models.DecimalField(**MONEY)
+    # Shopify's currentTotalPriceSet: the total after order edits, returns and refunded removals (the two
+    # above are the total as placed). Null for a row written before the mirror read it.
+    current_total_price = models.DecimalField(**MONEY, null=True, blank=True)
+    current_total_price_presentment = models.DecimalField(**MONEY, null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
     risk_level = models.CharField(max_length=8, choices=RiskLevel.choices, blank=True)
     note = models.TextField(blank=True)
@@ -238,6 +243,16 @@ class Order(models.Model):
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
 
+    @property
+    def display_total_presentment(self) -> Decimal:
+        """The total the shopper's pages show, in the presentment currency: what the order costs now,
+        after edits and returns. A cancelled order keeps its total as placed (Shopify's current total
+        drops to 0 on a cancel; the refund is shown beside it), and so does a row synced before the
+        mirror kept the current total."""
+        if self.current_total_price_presentment is None or self.is_cancelled:
+            return self.total_price_presentment
+        return self.current_total_price_presentment
+
 
 class LineItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
@@ -265,6 +280,13 @@ class LineItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.title}"
+
+    @property
+    def display_quantity(self) -> int:
+        """The quantity the shopper's pages show: what is on the order now (0: edited out or refunded,
+        so not shown), except on a cancelled order, whose lines Shopify zeroes and which shows what was
+        ordered. `self.order` is the order the lines were read through (no query)."""
+        return self.quantity if self.order.is_cancelled else self.current_quantity
 
 
 class WebhookDelivery(models.Model):

@@ -15,6 +15,7 @@ REQUIRED_SCOPES: dict[str, str] = {
     "read_customers": "the customer of an order, which lets a signed-in shopper see it",
     "write_order_edits": "orderEditBegin, …SetQuantity, …AddVariant, …Commit: item edits, priced by Shopify",
     "read_products": "the other variants (sizes, colours) a line can be swapped for, with their stock",
+    "write_gift_cards": "giftCardCreate: the store credit a shopper gets for keeping an order (an offer)",
 }
 
 # The protected customer data (Level 2) the app must be given in the Dev Dashboard: without it Shopify

@@ -73,6 +73,9 @@ class OrderData:
     customer: CustomerData | None
     line_items: tuple[LineItemData, ...] = field(default=())
     note: str = ""
+    # After edits and returns (currentTotalPriceSet); None when the source does not say.
+    current_total_price: Money | None = None
+    current_total_price_presentment: Money | None = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 

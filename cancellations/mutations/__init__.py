@@ -8,6 +8,7 @@ kind of request adds units here, never a new push code path.
 from __future__ import annotations
 
 from cancellations.mutations.base import UNITS, Answer, Blocked, MutationUnit, Verdict, unit_for
+from cancellations.mutations.gift_card_create import GiftCardCreate
 from cancellations.mutations.order_cancel import OrderCancel
 from cancellations.mutations.order_edit_commit import OrderEditCommit
 from cancellations.mutations.order_update import OrderUpdate
@@ -18,6 +19,7 @@ __all__ = [
     "UNITS",
     "Answer",
     "Blocked",
+    "GiftCardCreate",
     "MutationUnit",
     "OrderCancel",
     "OrderEditCommit",

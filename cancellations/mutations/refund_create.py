@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cancellations.models import Request, ShopifyMutation
-from cancellations.mutations.base import PENDING, Answer, MutationUnit, Verdict, blocked, register
+from cancellations.mutations.base import PENDING, Answer, MutationUnit, Verdict, blocked, read_order, register
 from shopify_sync.client import OrderPayments
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ class RefundCreate(MutationUnit[OrderPayments]):
         }
 
     def read(self, client: ShopifyClient, request: Request) -> OrderPayments | None:
+        # The order too, into the mirror: the shopper's page shows what was refunded as soon as it is.
+        if read_order(client, request) is None:
+            return None
         return client.order_transactions(request.order.shopify_gid)
 
     def check(self, mutation: ShopifyMutation, truth: OrderPayments, *, sent_before: bool) -> Verdict:

@@ -184,6 +184,44 @@ def request_submit(
     return request
 
 
+def keep_bonus_request_create(*, offer, now: datetime) -> Request:
+    """The store credit a shopper was promised for keeping their order (a taken `RetentionOffer`), now
+    that it shipped: a request approved by the system whose push issues the gift card once. Only its
+    completion is e-mailed (with the code); the shopper asked for nothing, so nothing to acknowledge."""
+    system = Actor.system("keep-the-order bonus")
+    with transaction.atomic():
+        request = Request.objects.create(
+            order=offer.order,
+            kind=Request.Kind.KEEP_BONUS,
+            state=Request.State.SUBMITTED,
+            shopper=offer.shopper,
+            shopper_email=offer.shopper_email,
+            language=_language(offer.language),
+            reason_code=offer.reason_code,
+            credit_amount=offer.bonus_amount,
+        )
+        event_record(
+            request,
+            from_state="",
+            to_state=Request.State.SUBMITTED,
+            actor=system,
+            at=now,
+            detail={"offer": offer.pk, "bonus": str(offer.bonus_amount)},
+        )
+        return _approve(
+            request,
+            actor=system,
+            now=now,
+            refund=RefundMethod.NONE,
+            refund_amount=None,
+            restock=False,
+            notify_customer=True,
+            message="",
+            decided_by=None,
+            notify=False,
+        )
+
+
 def _require_merchant(user) -> None:
     """The console checks the same permission; checked here too, so no other caller (a shell, a future
     API, a task) can decide without it."""
@@ -202,6 +240,7 @@ def _approve(
     notify_customer: bool,
     message: str,
     decided_by,
+    notify: bool | None = None,
 ) -> Request:
     # The plan is written in the approval's transaction: never an approved request without its calls.
     with transaction.atomic():
@@ -225,6 +264,7 @@ def _approve(
             decided_at=now,
             due_at=now,
             expect=(Request.State.SUBMITTED,),
+            notify=notify,
         )
         request_plan(request=request)
     enqueue_push_on_commit(request.pk)

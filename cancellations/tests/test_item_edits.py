@@ -410,5 +410,5 @@ def test_the_shopper_is_emailed_the_new_items_and_the_refund_in_their_language(t
     send_pending_emails()
 
     completed = next(m for m in mail.outbox if tee.order.name in m.subject and "변경" in m.subject)
-    assert "Organic Cotton Tee (M) × 1" in completed.body
+    assert "Organic Cotton Tee (M) \u00d7 1" in completed.body
     assert "$10.00" in completed.body and "환불" in completed.body

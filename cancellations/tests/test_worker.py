@@ -26,12 +26,14 @@ from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
-from cancellations.models import Request
+from cancellations.models import Request, ShopifyMutation
 from cancellations.services import request_approve, request_submit, requests_sweep
 from cancellations.tests.conftest import SHOP_DOMAIN, mutations
+from cancellations.tests.test_item_edits import Tee, reduce, submit, swap
 from portal.celery import app
 from shopify_sync.connection import client_for
 from shopify_sync.models import Order
+from shopify_sync.order_edits import LineChange
 from shopify_sync.services.mirror import orders_upsert
 
 pytestmark = [
@@ -394,3 +396,114 @@ def test_a_worker_killed_right_after_the_call_leaves_exactly_one_cancel(
     assert state == Request.State.COMPLETED
     assert [c["outcome"] for c in mutations(shopify, "orderCancel", order, outcome=None)] == ["ok"]
     assert Request.objects.get(pk=request.pk).events.filter(detail__how="read").exists()
+
+
+# -- item edits: one commit, then one refund of the difference -----------------------------------------
+
+
+def edit_commits(shopify) -> list[dict]:
+    """The edits Shopify committed. A commit names its edit session, not the order; the devstore is reset
+    for each test and holds one order, so every commit is that order's."""
+    return mutations(shopify, "orderEditCommit")
+
+
+def refunds(shopify, order: Order) -> list[dict]:
+    return mutations(shopify, "refundCreate", order, outcome=None)
+
+
+def lines_by_size(tee: Tee) -> list[tuple[str | None, int]]:
+    """The order's lines in Shopify as (size, current quantity); None for the gift wrap (no variant)."""
+    sizes = {variant["id"]: size for size, variant in tee.variants.items()}
+    return [(sizes.get(line["variant_id"]), line["current_quantity"]) for line in tee.lines()]
+
+
+@pytest.mark.parametrize(
+    ("change", "lines_after", "refund"),
+    [
+        pytest.param(lambda tee: reduce(tee, 1), [("M", 1), (None, 1)], "10.00", id="reduce-a-quantity"),
+        pytest.param(
+            lambda tee: LineChange(line_item_gid=tee.wrap_line, quantity=0),
+            [("M", 2), (None, 0)],
+            "5.00",
+            id="remove-one-line-of-two",
+        ),
+        # A swap takes the old line to zero and adds the new variant as a line of its own.
+        pytest.param(
+            lambda tee: swap(tee, "S"), [("M", 0), (None, 1), ("S", 2)], "4.00", id="swap-to-a-cheaper-size"
+        ),
+        pytest.param(
+            lambda tee: swap(tee, "XL"), [("M", 0), (None, 1), ("XL", 2)], None, id="swap-to-a-dearer-size"
+        ),
+    ],
+)
+def test_an_item_edit_goes_through_a_real_worker_committed_once_and_refunded_once(
+    policy, shopper, shopify, store_order, worker, change, lines_after, refund
+):
+    policy.allow_price_increases = True  # only the dearer swap needs it
+    policy.save()
+    tee = Tee(shopify, store_order)
+
+    request = submit(tee, shopper, change(tee))  # auto-approved: the push is queued on commit
+
+    assert wait_for(finished(request), what="the push") == Request.State.COMPLETED, Request.objects.get(
+        pk=request.pk
+    ).last_error
+    assert len(edit_commits(shopify)) == 1
+    assert lines_by_size(tee) == lines_after
+    refunded = refunds(shopify, tee.order)
+    if refund is None:
+        assert refunded == []
+        # Shopify e-mails the shopper the invoice for the difference.
+        assert edit_commits(shopify)[0]["variables"]["notifyCustomer"] is True
+    else:
+        assert [c["outcome"] for c in refunded] == ["ok"]
+        assert refunded[0]["variables"]["input"]["transactions"][0]["amount"] == refund
+
+
+def test_a_worker_killed_right_after_the_edit_commit_leaves_exactly_one_edit(
+    policy, shopper, store_order, broker, settings, shopify
+):
+    database_url = database_url_for_subprocesses()
+    if database_url is None:
+        pytest.skip("a worker process cannot open an in-memory SQLite test database (CI runs PostgreSQL)")
+    connections.close_all()
+    tee = Tee(shopify, store_order)
+
+    with worker_process(
+        redis=broker, shopify=shopify, database_url=database_url, kill_after_call=True
+    ) as dying:
+        request = submit(tee, shopper, reduce(tee, 1))
+        dying.wait(timeout=120)
+        assert dying.returncode == -signal.SIGKILL, dying.stdout.read().decode(errors="replace")
+
+    request.refresh_from_db()
+    commit_row = request.mutations.get(operation=ShopifyMutation.Operation.ORDER_EDIT_COMMIT)
+    assert request.state == Request.State.PUSHING and commit_row.answer_lost  # went out, no answer
+    assert len(edit_commits(shopify)) == 1
+    assert refunds(shopify, tee.order) == []  # the refund waits for the edit to be confirmed
+
+    settings.CANCELLATIONS_SWEEP_GRACE_SECONDS = 0
+    with worker_process(
+        redis=broker, shopify=shopify, database_url=database_url, kill_after_call=False
+    ) as healthy:
+
+        def lease_expired() -> bool:
+            expires_at = Request.objects.get(pk=request.pk).lease_expires_at
+            assert expires_at is not None  # the dead worker's request is still being pushed
+            return expires_at < timezone.now()
+
+        wait_for(lease_expired, what="the lease")
+        assert requests_sweep().pushes_queued == 1
+        state = wait_for(finished(request), what="the takeover")
+        assert healthy.poll() is None
+
+    request.refresh_from_db()
+    assert state == Request.State.COMPLETED, request.last_error
+    assert len(edit_commits(shopify)) == 1
+    assert lines_by_size(tee) == [("M", 1), (None, 1)]
+    commit_row.refresh_from_db()
+    assert commit_row.sends == 1  # found by reading the order, never sent again
+    assert request.events.filter(detail__how="read", detail__operation="orderEditCommit").exists()
+    refunded = refunds(shopify, tee.order)
+    assert [c["outcome"] for c in refunded] == ["ok"]
+    assert refunded[0]["variables"]["input"]["transactions"][0]["amount"] == "10.00"

@@ -90,9 +90,51 @@ def _orders_in_store(devstore, count: int = 2) -> list[dict]:
     return created
 
 
-def _page(browser, width: int, locale: str = "en-US"):
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale=locale)
+def _sized_order_in_store(devstore) -> tuple[dict, dict[str, dict]]:
+    """A KRW order of two linen shirts in M (S and L in stock) and a notebook, mirrored like the others;
+    returns the order and the shirt's variants by size. The devstore prices its catalogue in its shop's
+    currency (USD) and converts a KRW order's lines at a fixed demo rate: 14.60 USD is 20,000 KRW."""
+    from shopify_sync.services.mirror import orders_upsert
+    from shopify_sync.services.shops import shop_get_or_create_current
+    from shopify_sync.webhooks.payloads import order_data_from_rest
+
+    product = devstore.create_product(
+        title="Linen shirt",
+        options=["Size"],
+        variants=[
+            {"options": ["S"], "price": "14.60", "inventory_quantity": 5},
+            {"options": ["M"], "price": "14.60", "inventory_quantity": 5},
+            {"options": ["L"], "price": "16.06", "inventory_quantity": 5},
+        ],
+    )
+    variants = {v["title"]: v for v in product["variants"]}
+    created = devstore.create_order(
+        email=SHOPPER,
+        currency="KRW",
+        line_items=[
+            {"variant_id": variants["M"]["id"], "quantity": 2},
+            {"title": "Hanji notebook", "quantity": 1, "price": "9000"},
+        ],
+        shipping_address=KR_ADDRESS,
+    )
+    shop = shop_get_or_create_current()
+    shop.iana_timezone, shop.currency = "Asia/Seoul", "KRW"
+    shop.save()
+    orders_upsert(shop=shop, orders=[order_data_from_rest(devstore.order(created["legacy_id"]))])
+    return created, variants
+
+
+def _page(browser, width: int, locale: str = "en-US", accept_language: str | None = None):
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale=locale,
+        extra_http_headers={"Accept-Language": accept_language} if accept_language else None,
+    )
     return context, context.new_page()
+
+
+def _page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
 
 
 def _shoot(page, name: str) -> None:
@@ -181,6 +223,49 @@ def test_a_korean_shopper_cancels_in_korean(browser, portal, devstore):
     _shoot(page, "ko-orders-1280")
     page.goto(f"{portal.url}/orders/{order['legacy_id']}/")
     _shoot(page, "ko-order-detail-1280")
+    context.close()
+
+
+def test_a_korean_shopper_lowers_a_quantity_on_a_phone(browser, portal, devstore):
+    order, variants = _sized_order_in_store(devstore)
+    detail = f"{portal.url}/orders/{order['legacy_id']}/"
+    context, page = _page(browser, 360, locale="ko-KR", accept_language="ko")
+    _sign_in(page, portal.url)
+    page.goto(detail)
+    assert 'lang="ko"' in page.content()
+
+    page.click("a.button:has-text('상품 변경')")
+    page.wait_for_url(re.compile(rf".*/orders/{order['legacy_id']}/items/$"))
+    assert "Linen shirt" in page.content() and "Hanji notebook" in page.content()
+    page.select_option("select[name=quantity_0]", "1")
+    assert _page_width(page) <= 360, "the edit page scrolls sideways at 360 px"
+    _shoot(page, "ko-items-360")
+
+    page.click("button:has-text('새 합계 보기')")
+    page.wait_for_selector("button:has-text('변경 확정하기')")
+    assert "변경된 주문 확인" in page.content()
+    # Shopify's new total: one shirt and the notebook; the difference goes back.
+    assert "₩29,000" in page.inner_text(".summary .total")
+    assert "원래 결제 수단으로 ₩20,000을(를) 환불해 드립니다." in page.inner_text(".refund")
+    assert _page_width(page) <= 360, "the review page scrolls sideways at 360 px"
+    _shoot(page, "ko-items-review-360")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _shoot(page, "ko-items-review-1280")
+    page.set_viewport_size({"width": 360, "height": 900})
+
+    page.click("button:has-text('변경 확정하기')")
+    page.wait_for_url(re.compile(rf".*/orders/{order['legacy_id']}/$"))
+    assert f"주문 {order['name']} 상품 변경 요청을 접수했습니다." in page.content()
+    _shoot(page, "ko-items-done-360")
+
+    # Celery runs eagerly here: the push committed the edit and refunded before the redirect.
+    page.goto(detail)
+    assert "완료: 주문 상품이 변경되었습니다" in page.inner_text(".timeline")
+    in_store = devstore.order(order["legacy_id"])
+    shirt = in_store["line_items"][0]
+    assert (shirt["variant_id"], shirt["current_quantity"]) == (variants["M"]["id"], 1)
+    assert in_store["current_total_price"] == "29000"  # what the review page showed
+    assert [t["amount"] for r in in_store["refunds"] for t in r["transactions"]] == ["20000"]
     context.close()
 
 

@@ -41,6 +41,8 @@ _ORDER_UPDATE_FIELDS = (
     "total_refunded",
     "presentment_currency",
     "total_price_presentment",
+    "current_total_price",
+    "current_total_price_presentment",
     "tags",
     "note",
     "shipping_address",
@@ -243,6 +245,10 @@ def _order_row(*, shop: Shop, data: OrderData, customer_id: int | None, now: dat
         total_refunded=data.total_refunded.amount,
         presentment_currency=data.total_price_presentment.currency,
         total_price_presentment=data.total_price_presentment.amount,
+        current_total_price=data.current_total_price.amount if data.current_total_price else None,
+        current_total_price_presentment=(
+            data.current_total_price_presentment.amount if data.current_total_price_presentment else None
+        ),
         tags=list(data.tags),
         risk_level=(data.risk_level or "").lower(),
         note=data.note or "",

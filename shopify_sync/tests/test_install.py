@@ -65,7 +65,8 @@ def test_an_install_connects_the_shop_with_an_offline_token_kept_encrypted(
     started = start(client)
     authorize = urllib.parse.parse_qs(urllib.parse.urlsplit(started["Location"]).query)
     assert authorize["scope"] == [
-        "read_orders,write_orders,read_all_orders,read_customers,write_order_edits,read_products"
+        "read_orders,write_orders,read_all_orders,read_customers,write_order_edits,read_products,"
+        "write_gift_cards"
     ]
     assert authorize["redirect_uri"] == ["http://testserver/shopify/install/callback"]
 

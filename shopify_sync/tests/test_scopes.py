@@ -12,13 +12,21 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_a_write_scope_counts_as_its_read_scope():
-    granted = ["write_orders", "read_all_orders", "read_customers", "write_order_edits", "read_products"]
+    granted = [
+        "write_orders",
+        "read_all_orders",
+        "read_customers",
+        "write_order_edits",
+        "read_products",
+        "write_gift_cards",
+    ]
     assert missing_scopes(granted) == []
     assert missing_scopes(["read_orders", "read_products"]) == [
         "write_orders",
         "read_all_orders",
         "read_customers",
         "write_order_edits",
+        "write_gift_cards",
     ]
 
 

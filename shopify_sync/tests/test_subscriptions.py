@@ -68,5 +68,5 @@ def test_the_check_records_what_the_installation_is_granted_and_names_what_is_mi
 
     access = ShopAccess.objects.get()
     assert access.scopes == ["read_customers", "read_orders", "write_orders"]
-    missing = "['read_all_orders', 'write_order_edits', 'read_products']"
+    missing = "['read_all_orders', 'write_order_edits', 'read_products', 'write_gift_cards']"
     assert f"the app lacks scopes on devstore.myshopify.com: {missing}" in caplog.text

@@ -48,6 +48,15 @@ def order_data_from_rest(payload: dict[str, Any]) -> OrderData:
     total_price, total_price_presentment = _money_pair(
         payload.get("total_price_set"), payload.get("total_price"), shop_currency, presentment_currency
     )
+    current_total_price: Money | None = None
+    current_total_price_presentment: Money | None = None
+    if payload.get("current_total_price_set") or payload.get("current_total_price") not in (None, ""):
+        current_total_price, current_total_price_presentment = _money_pair(
+            payload.get("current_total_price_set"),
+            payload.get("current_total_price"),
+            shop_currency,
+            presentment_currency,
+        )
     return OrderData(
         gid=payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{legacy_id}",
         legacy_id=legacy_id,
@@ -72,6 +81,8 @@ def order_data_from_rest(payload: dict[str, Any]) -> OrderData:
             _line_item(line, shop_currency, presentment_currency) for line in payload.get("line_items") or ()
         ),
         note=payload.get("note") or "",
+        current_total_price=current_total_price,
+        current_total_price_presentment=current_total_price_presentment,
         raw=payload,
     )
 
