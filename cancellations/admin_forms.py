@@ -18,7 +18,8 @@ class ApproveForm(forms.Form):
         label=_("Refund"),
         choices=RefundMethod.choices,
         widget=forms.RadioSelect,
-        help_text=_("Cancels only: an address change moves no money."),
+        required=False,  # not asked when no cancel is among the requests; empty: the policy's default
+        help_text=_("Cancels: an address change moves no money; an item edit refunds its difference."),
     )
     refund_amount = forms.DecimalField(
         label=_("Amount to refund"),
@@ -27,6 +28,15 @@ class ApproveForm(forms.Form):
         decimal_places=2,
         max_digits=14,
         help_text=_("Partial refund only, in the currency the shopper paid in; applied to each order."),
+    )
+    edit_refund = forms.BooleanField(
+        label=_("Refund the difference"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Item edits: refund what Shopify calculated the cheaper order saves, to the original payment, "
+            "once the edit is in."
+        ),
     )
     restock = forms.BooleanField(
         label=_("Restock the items"), required=False, help_text=_("Put the cancelled items back in stock.")
@@ -45,12 +55,13 @@ class ApproveForm(forms.Form):
 
     @classmethod
     def from_policy(cls, policy: Policy | None, **kwargs) -> ApproveForm:
-        initial = {"refund": RefundMethod.FULL, "restock": True, "notify": True}
+        initial = {"refund": RefundMethod.FULL, "restock": True, "notify": True, "edit_refund": True}
         if policy is not None:
             initial = {
                 "refund": policy.default_refund,
                 "restock": policy.default_restock,
                 "notify": policy.notify_customer,
+                "edit_refund": True,
             }
         return cls(initial=initial, **kwargs)
 
@@ -62,6 +73,7 @@ class ApproveForm(forms.Form):
             self.add_error("refund_amount", _("Enter the amount of the partial refund."))
         if refund != RefundMethod.PARTIAL:
             cleaned["refund_amount"] = None
+        cleaned["refund"] = refund or None
         return cleaned
 
 

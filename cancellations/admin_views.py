@@ -23,7 +23,7 @@ from cancellations import insights_offers as offer_reports
 from cancellations.admin_forms import ApproveForm, InsightsRangeForm, RejectForm
 from cancellations.errors import RequestNotAllowed
 from cancellations.insights_charts import chart_data, reason_table
-from cancellations.models import Request
+from cancellations.models import RefundMethod, Request
 from cancellations.moderation import requests_for_decision
 from cancellations.selectors import policy_for_shop
 from cancellations.services import request_approve, request_reject, request_retry
@@ -86,6 +86,19 @@ def _each(
     return decided
 
 
+def _refund_decision(target: Request, data: dict[str, Any]) -> dict[str, Any]:
+    """The form's refund for one request: a cancel's as chosen; an item edit's difference (the service
+    takes Shopify's figure) or nothing; an address change moves no money."""
+    if target.kind == Request.Kind.ITEM_EDIT:
+        return {
+            "refund": RefundMethod.PARTIAL if data["edit_refund"] else RefundMethod.NONE,
+            "refund_amount": None,
+        }
+    if target.kind == Request.Kind.CANCEL:
+        return {"refund": data["refund"], "refund_amount": data["refund_amount"]}
+    return {"refund": RefundMethod.NONE, "refund_amount": None}
+
+
 def approve(
     model_admin: RequestAdmin, request: HttpRequest, ids: Iterable[Any] | None = None
 ) -> HttpResponse:
@@ -105,8 +118,7 @@ def approve(
                 lambda target: request_approve(
                     request=target,
                     moderator=request.user,
-                    refund=data["refund"],
-                    refund_amount=data["refund_amount"],
+                    **_refund_decision(target, data),
                     restock=data["restock"],
                     notify=data["notify"],
                     message=data["message"],
@@ -137,6 +149,7 @@ def approve(
             targets=targets,
             not_waiting=[t for t in targets if t.state != Request.State.SUBMITTED],
             has_cancels=any(t.kind == Request.Kind.CANCEL for t in targets),
+            has_item_edits=any(t.kind == Request.Kind.ITEM_EDIT for t in targets),
         ),
     )
 

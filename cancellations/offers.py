@@ -21,13 +21,18 @@ WRONG_SIZE_REASON = "wrong_size_or_variant"
 WRONG_ADDRESS_REASON = "wrong_address"
 
 
+def order_value(order: Order) -> Decimal:
+    """What the order is worth now, in the shop's currency: after edits when Shopify said so."""
+    return order.current_total_price if order.current_total_price is not None else order.total_price
+
+
 def keep_bonus_amount(policy: Policy, order: Order) -> Decimal | None:
     """The store credit for keeping `order`, in the shop's currency; None when the policy offers none or
     the order has no customer account for the gift card to belong to."""
     if not policy.offer_keep_bonus or order.customer_id is None:
         return None
     if policy.keep_bonus_percent:
-        amount = order.total_price * policy.keep_bonus_percent / Decimal(100)
+        amount = order_value(order) * policy.keep_bonus_percent / Decimal(100)
     else:
         amount = policy.keep_bonus_amount or Decimal(0)
     amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -117,7 +117,9 @@ def order(node: dict, line_items: list[dict] | None = None) -> OrderData:
         note=node.get("note") or "",
         current_total_price=money(current_total.get("shopMoney"), shop_currency) if current_total else None,
         current_total_price_presentment=(
-            money(current_total.get("presentmentMoney") or current_total.get("shopMoney"), presentment_currency)
+            money(
+                current_total.get("presentmentMoney") or current_total.get("shopMoney"), presentment_currency
+            )
             if current_total
             else None
         ),

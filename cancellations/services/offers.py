@@ -43,7 +43,7 @@ def offers_show(
             language=language,
             kind=kind,
             reason_code=reason_code,
-            order_value=order.total_price,
+            order_value=offers.order_value(order),
             bonus_amount=bonus if kind == RetentionOffer.Kind.KEEP_BONUS else None,
             shown_at=now,
         )

@@ -283,16 +283,16 @@ def _edit_decision(request: Request, *, refund: str | None, refund_amount: Any) 
     """An item edit refunds the difference Shopify calculated (or less, or nothing: the merchant's
     call), to the original payment, once the edit is in; and only money that was captured."""
     due = item_edits.refund_due(request.edit_preview or {"outstanding": "0"})
-    if refund in (None, ""):
-        captured = request.order.financial_status in REFUNDABLE_FINANCIAL_STATUSES
-        return (RefundMethod.PARTIAL, due) if due > 0 and captured else (RefundMethod.NONE, None)
-    if refund not in (RefundMethod.PARTIAL, RefundMethod.NONE):
+    if refund not in (None, "", RefundMethod.PARTIAL, RefundMethod.NONE):
         raise RequestNotAllowed(
             _("An item edit refunds the difference to the original payment, or nothing."), code="bad_refund"
         )
-    if refund == RefundMethod.PARTIAL and refund_amount in (None, "") and due > 0:
-        return refund, due
-    return refund, None  # a partial refund of the amount the merchant typed: checked like any other
+    if refund == RefundMethod.NONE:
+        return RefundMethod.NONE, None
+    if refund_amount in (None, ""):  # the difference, when there is one to refund
+        captured = request.order.financial_status in REFUNDABLE_FINANCIAL_STATUSES
+        return (RefundMethod.PARTIAL, due) if due > 0 and captured else (RefundMethod.NONE, None)
+    return RefundMethod.PARTIAL, None  # an amount the merchant typed: checked like any partial refund
 
 
 def _decision(

@@ -412,3 +412,32 @@ def test_the_shopper_is_emailed_the_new_items_and_the_refund_in_their_language(t
     completed = next(m for m in mail.outbox if tee.order.name in m.subject and "변경" in m.subject)
     assert "Organic Cotton Tee (M) \u00d7 1" in completed.body
     assert "$10.00" in completed.body and "환불" in completed.body
+
+
+def test_the_console_shows_the_edit_and_approves_it_with_shopifys_difference(client, tee, shopper, moderated):
+    from django.urls import reverse
+
+    from cancellations.tests.admin_support import moderator_make
+
+    request = submit(tee, shopper, reduce(tee))
+    client.force_login(moderator_make())
+
+    page = client.get(reverse("admin:cancellations_request_change", args=[request.pk])).content.decode()
+    assert "Items when the shopper asked" in page and "Refund $10.00 to the original payment" in page
+    approve_url = reverse("admin:cancellations_request_approve")
+    form = client.get(approve_url, {"ids": [request.pk]}).content.decode()
+    assert 'name="edit_refund"' in form and "Refund $10.00" in form
+
+    response = client.post(
+        approve_url,
+        {"ids": [request.pk], "confirm": "1", "edit_refund": "on", "restock": "on", "notify": "on"},
+    )
+
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.state != Request.State.SUBMITTED
+    assert (request.refund, request.refund_amount) == (RefundMethod.PARTIAL, Decimal("10.00"))
+    assert [m.operation for m in request.mutations.order_by("position")] == [
+        "orderEditCommit",
+        "refundCreate",
+    ]

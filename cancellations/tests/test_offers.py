@@ -121,7 +121,9 @@ def keep_for_bonus(order, shopper) -> RetentionOffer:
 def ship(shopify, shop, order) -> None:
     """The store ships the order; sync mirrors it (which issues the bonuses of shipped orders)."""
     shopify.fulfill(order.legacy_id)
-    orders_upsert(shop=shop, orders=[fast_client().order(order.shopify_gid)])
+    data = fast_client().order(order.shopify_gid)
+    assert data is not None
+    orders_upsert(shop=shop, orders=[data])
 
 
 def test_a_kept_orders_bonus_is_issued_once_it_ships(bonus_policy, shopper, shopify, store_order, shop):
@@ -182,7 +184,9 @@ def test_a_cancelled_order_earns_no_bonus(bonus_policy, shopper, shopify, store_
     order = store_order()
     keep_for_bonus(order, shopper)
     shopify.cancel(order.legacy_id)
-    orders_upsert(shop=shop, orders=[fast_client().order(order.shopify_gid)])
+    data = fast_client().order(order.shopify_gid)
+    assert data is not None
+    orders_upsert(shop=shop, orders=[data])
 
     assert bonuses_issue(order_ids=[order.pk]) == 0
     assert not Request.objects.filter(kind=Request.Kind.KEEP_BONUS).exists()

@@ -18,17 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 def edited_order(shop, **fields) -> Order:
-    """2 × ₩22,500 and 1 × ₩9,000 as placed (₩54,000); edited to 1 × ₩22,500, the ₩9,000 line removed."""
-    order = make_order(
-        shop,
-        "ada@example.com",
-        items=0,
-        total_price=Decimal("54000"),
-        total_price_presentment=Decimal("54000"),
-        current_total_price=Decimal("22500"),
-        current_total_price_presentment=Decimal("22500"),
-        **fields,
-    )
+    """2 cups at ₩22,500 and a ₩9,000 towel as placed (₩54,000); edited to 1 cup, the towel removed."""
+    totals = {
+        "total_price": Decimal("54000"),
+        "total_price_presentment": Decimal("54000"),
+        "current_total_price": Decimal("22500"),
+        "current_total_price_presentment": Decimal("22500"),
+    }
+    order = make_order(shop, "ada@example.com", items=0, **{**totals, **fields})
     for position, (title, quantity, current, price) in enumerate(
         [("Celadon cup", 2, 1, "22500"), ("Tea towel", 1, 0, "9000")]
     ):
@@ -47,39 +44,45 @@ def edited_order(shop, **fields) -> Order:
     return order
 
 
-def test_the_detail_page_shows_current_quantities_and_total_without_removed_lines(client, shop, policy, shopper):
+def test_the_detail_page_shows_current_quantities_and_total_without_removed_lines(
+    client, shop, policy, shopper
+):
     order = edited_order(shop)
     client.force_login(shopper)
 
     html = client.get(reverse("orders:detail", args=[order.legacy_id])).content.decode()
 
-    assert "Celadon cup" in html and "1 × ₩22,500" in html
-    assert "2 × ₩22,500" not in html
+    assert "Celadon cup" in html and "1 \u00d7 ₩22,500" in html
+    assert "2 \u00d7 ₩22,500" not in html
     assert "Tea towel" not in html
     assert '<dd class="total">₩22,500</dd>' in html
     assert "₩54,000" not in html and "₩45,000" not in html
 
 
-def test_the_order_list_shows_current_quantities_and_total_without_removed_lines(client, shop, policy, shopper):
+def test_the_order_list_shows_current_quantities_and_total_without_removed_lines(
+    client, shop, policy, shopper
+):
     edited_order(shop)
     client.force_login(shopper)
 
     html = client.get(reverse("orders:list")).content.decode()
 
-    assert "Celadon cup" in html and "<span>× 1</span>" in html
-    assert "<span>× 2</span>" not in html
+    assert "Celadon cup" in html and "<span>\u00d7 1</span>" in html
+    assert "<span>\u00d7 2</span>" not in html
     assert "Tea towel" not in html
     assert '<span class="total">₩22,500</span>' in html and "₩54,000" not in html
 
 
-def test_the_cancel_page_shows_current_quantities_and_total_without_removed_lines(client, shop, policy, shopper):
+def test_the_cancel_page_shows_current_quantities_and_total_without_removed_lines(
+    client, shop, policy, shopper
+):
     order = edited_order(shop)
     client.force_login(shopper)
 
     html = client.get(reverse("orders:cancel", args=[order.legacy_id])).content.decode()
 
     assert 'name="confirm"' in html  # the cancel form, with the order summarised above it
-    assert "Celadon cup" in html and "<span>× 1</span>" in html
+    assert "Celadon cup" in html and "<span>\u00d7 1</span>" in html
     assert "Tea towel" not in html
     assert "<strong>₩22,500</strong>" in html and "₩54,000" not in html
 
@@ -109,7 +112,7 @@ def test_a_cancelled_order_still_shows_what_was_ordered_and_its_total(client, sh
     detail = client.get(reverse("orders:detail", args=[order.legacy_id])).content.decode()
     listing = client.get(reverse("orders:list")).content.decode()
 
-    assert "2 × ₩22,500" in detail and "1 × ₩9,000" in detail
+    assert "2 \u00d7 ₩22,500" in detail and "1 \u00d7 ₩9,000" in detail
     assert '<dd class="total">₩54,000</dd>' in detail
-    assert "<span>× 2</span>" in listing and "Tea towel" in listing
+    assert "<span>\u00d7 2</span>" in listing and "Tea towel" in listing
     assert '<span class="total">₩54,000</span>' in listing

@@ -127,7 +127,7 @@ def test_an_upsert_stores_the_current_total_and_forgets_it_when_a_newer_payload_
 
 @pytest.fixture
 def edited_order(devstore, settings):
-    """An order of 2 × 20.00 and 1 × 9.00 whose edit (1 × 20.00, the 9.00 line removed) was committed."""
+    """An order of two tees at 20.00 and a mug at 9.00, edited in Shopify to one tee and no mug."""
     settings.SHOPIFY_SHOP_DOMAIN = "devstore.myshopify.com"
     settings.SHOPIFY_API_BASE_URL = devstore.base_url
     settings.SHOPIFY_ACCESS_TOKEN = devstore.token
