@@ -7,7 +7,7 @@ and queues the webhook topics Shopify would send for that change.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -473,15 +473,19 @@ def request_cancel(store: Store, order: dict, params: dict, delay: float) -> dic
     return job
 
 
-def complete_due_jobs(store: Store) -> bool:
-    """Finish every job whose time has come; returns whether anything changed."""
+def complete_due_jobs(store: Store, fail: Callable[[], str | None] = lambda: None) -> bool:
+    """Finish every job whose time has come; returns whether anything changed. `fail` (the faults'
+    `take_job`) says when a job is to finish without its effect."""
     now = clock.now()
     changed = False
     for job in store.state.jobs.values():
         if job["done"] or job["ready_at"] > now:
             continue
         order = store.order(job["order_id"])
-        if order is not None and job["kind"] == "order_cancel":
+        if fail() == "fail_jobs":
+            if order is not None:
+                order["cancel_pending"] = False
+        elif order is not None and job["kind"] == "order_cancel":
             cancel_now(store, order, job["params"], at=now)
         job["done"] = True
         changed = True

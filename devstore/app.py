@@ -175,7 +175,7 @@ class App:
     def _tick(self) -> None:
         while not self._stop.wait(0.05):
             with self.store.lock:
-                changed = actions.complete_due_jobs(self.store)
+                changed = actions.complete_due_jobs(self.store, self.faults.take_job)
             if changed:
                 self.persist()
 
@@ -324,7 +324,7 @@ class App:
 
         is_mutation = operation.operation.value == "mutation"
         with self.store.lock:
-            actions.complete_due_jobs(self.store)
+            actions.complete_due_jobs(self.store, self.faults.take_job)
             context = Context(self, scopes)
             result = execute_sync(
                 self.schema,

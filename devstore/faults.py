@@ -1,7 +1,9 @@
 """Injected failures: the next N Admin API requests or webhook deliveries misbehave on purpose.
 
 API kinds (``http_500``, ``http_502``, ``timeout``, ``throttle``) are consumed by Admin API requests;
-delivery kinds (``drop_webhooks``, ``duplicate_webhooks``) by webhook deliveries. With ``rate`` each of
+delivery kinds (``drop_webhooks``, ``duplicate_webhooks``) by webhook deliveries; job kinds
+(``fail_jobs``: the job finishes, done, without its effect, as a Shopify cancel job may) by the jobs that
+finish. With ``rate`` each of
 the next N requests fails with that probability instead of always.
 """
 
@@ -12,7 +14,8 @@ import threading
 
 API_KINDS = ("http_500", "http_502", "timeout", "throttle")
 DELIVERY_KINDS = ("drop_webhooks", "duplicate_webhooks")
-KINDS = API_KINDS + DELIVERY_KINDS
+JOB_KINDS = ("fail_jobs",)
+KINDS = API_KINDS + DELIVERY_KINDS + JOB_KINDS
 
 
 class Faults:
@@ -53,6 +56,9 @@ class Faults:
 
     def take_delivery(self) -> str | None:
         return self._take(DELIVERY_KINDS)
+
+    def take_job(self) -> str | None:
+        return self._take(JOB_KINDS)
 
     def snapshot(self) -> list[dict]:
         with self._lock:

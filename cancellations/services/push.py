@@ -343,8 +343,17 @@ def _advance(lease: _Lease, mutation: ShopifyMutation, unit: MutationUnit[Any]) 
         if verdict.done:
             _confirm(lease, mutation, verdict, how="job")
             return None
-        # The job finished without the effect: that call changed nothing, so a new one cannot apply twice.
-        _note(lease, "job_done_without_effect", job_id=mutation.result_id)
+        if verdict.blocked:
+            return _fail(lease, verdict.failure, verdict.message, **verdict.detail)
+        # The job finished and the order does not show the effect: Shopify gave up on it (a Job has no
+        # error field in 2026-07; the order is the only witness). Sending again would most likely fail the
+        # same way, up to the attempt limit: the request fails with the reason, for a merchant to look at.
+        return _fail(
+            lease,
+            Request.Failure.NOT_CONFIRMED,
+            f"Shopify's job {mutation.result_id} finished without the change: {unit.not_confirmed_message(truth)}",
+            job_id=mutation.result_id,
+        )
     return _send(lease, mutation, unit, truth, sent_before=sent_before)
 
 

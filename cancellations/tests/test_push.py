@@ -558,3 +558,19 @@ def test_a_push_is_taken_before_the_tasks_queued_ahead_of_it(policy, shopper, sh
             taken = [waiting.get(timeout=2).headers["task"] for _ in range(4)]
             waiting.close()
     assert taken == [push_request.name, ping.name, ping.name, ping.name]
+
+
+def test_a_cancel_job_that_finishes_without_cancelling_fails_the_request_once(
+    policy, shopper, shopify, store_order
+):
+    order = store_order()
+    shopify.fault("fail_jobs", count=1)
+    request = cancel(order, shopper)
+
+    request = push(request)
+
+    assert request.state == Request.State.FAILED
+    assert request.failure_code == Request.Failure.NOT_CONFIRMED
+    assert "finished without the change" in request.last_error
+    assert len(mutations(shopify, "orderCancel", order, outcome=None)) == 1  # never resent in a loop
+    assert shopify.order(order.legacy_id)["cancelled_at"] is None
