@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cancellations import (
+    admin_holds,  # noqa: F401  (registers the fulfilment holds page)
     admin_policy,  # noqa: F401  (registers the policy and reason pages)
     admin_views,
 )

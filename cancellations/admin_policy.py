@@ -50,6 +50,7 @@ class PolicyForm(forms.ModelForm):
             "auto_approve_address_changes",
             "auto_approve_item_edits",
             "allow_country_change",
+            "hold_fulfilment",
             "allow_swaps",
             "allow_price_increases",
             "excluded_product_tags",
@@ -126,7 +127,12 @@ class PolicyAdmin(ShopScopedAdmin):
                     "Counted from the moment the order was placed. After the window the shopper sees "
                     "“contact the store”; a merchant may still approve a request made in time."
                 ),
-                "fields": ["cancel_window_minutes", "address_window_minutes", "edit_window_minutes"],
+                "fields": [
+                    "cancel_window_minutes",
+                    "address_window_minutes",
+                    "edit_window_minutes",
+                    "hold_fulfilment",
+                ],
             },
         ),
         (

@@ -164,6 +164,15 @@ class Policy(models.Model):
         blank=True,
         help_text=_("In the shop's currency."),
     )
+    hold_fulfilment = models.BooleanField(
+        _("hold fulfilment while shoppers may still change the order"),
+        default=False,
+        help_text=_(
+            "A hold on each new order's fulfilment until its last self-service window ends (or a request "
+            "on it settles), so the warehouse does not pick an order the shopper is about to change. Only "
+            "the portal's own holds are ever released."
+        ),
+    )
     allow_country_change = models.BooleanField(_("a new address may be in another country"), default=False)
     default_refund = models.CharField(
         _("refund by default"), max_length=16, choices=POLICY_REFUND_CHOICES, default=RefundMethod.FULL
@@ -209,6 +218,10 @@ class Policy(models.Model):
     @property
     def excluded_sku_prefix_list(self) -> tuple[str, ...]:
         return tuple(sorted(_comma_set(self.excluded_sku_prefixes)))
+
+    def last_deadline(self, order: Order) -> datetime:
+        """When the last self-service window of `order` closes."""
+        return max(self.deadline_for(order, kind) for kind in Request.WINDOWED_KINDS)
 
     def auto_approves(self, kind: str) -> bool:
         auto: dict[str, bool] = {
@@ -292,6 +305,8 @@ class Request(models.Model):
         ORDER_CHANGED = "order_changed", _("The order changed after the shopper's preview")
 
     OPEN_STATES = (State.SUBMITTED, State.APPROVED, State.PUSHING)
+    # The kinds a shopper asks for within a window after the order was placed.
+    WINDOWED_KINDS = (Kind.CANCEL, Kind.ADDRESS_CHANGE, Kind.ITEM_EDIT)
     # The one map of legal moves; every service checks it under a lock.
     TRANSITIONS: dict[str, frozenset[str]] = {
         State.SUBMITTED: frozenset({State.APPROVED, State.REJECTED}),
@@ -565,6 +580,49 @@ class RetentionOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.order.name}: {self.outcome}"
+
+
+class FulfilmentHold(models.Model):
+    """A hold the portal put on one of an order's fulfilment orders for its self-service window.
+
+    held → released (window over, a request settled, or a merchant released it); failed: Shopify would not
+    hold it (already in progress, say), which changes nothing for the shopper: what they may do still
+    follows the order's fulfilment status. `handle` names the hold as ours on Shopify."""
+
+    class State(models.TextChoices):
+        HELD = "held", _("Held")
+        RELEASED = "released", _("Released")
+        FAILED = "failed", _("Not held")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfilment_holds")
+    fulfillment_order_gid = models.CharField(max_length=100)
+    hold_gid = models.CharField(max_length=100, blank=True)
+    handle = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.HELD)
+    held_until = models.DateTimeField(help_text=_("When the order's last self-service window closes."))
+    placed_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_because = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("fulfilment hold")
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "fulfillment_order_gid"], name="hold_one_per_fulfillment_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["held", "released", "failed"]), name="hold_state_valid"
+            ),
+        ]
+        indexes = [
+            # the beat's release: the few holds still on
+            models.Index(fields=["held_until"], condition=Q(state="held"), name="hold_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()}: {self.order.name} ({self.fulfillment_order_gid})"
 
 
 class RequestEvent(models.Model):

@@ -30,3 +30,27 @@ def enqueue_notification_on_commit(event_id: int) -> None:
     from cancellations.tasks import send_request_event_emails
 
     enqueue_on_commit(send_request_event_emails, event_id)
+
+
+def enqueue_hold(order_id: int) -> bool:
+    from cancellations.tasks import hold_fulfilment
+
+    return enqueue(hold_fulfilment, order_id)
+
+
+def enqueue_hold_on_commit(order_id: int) -> None:
+    from cancellations.tasks import hold_fulfilment
+
+    enqueue_on_commit(hold_fulfilment, order_id)
+
+
+def enqueue_hold_release(order_id: int, because: str) -> bool:
+    from cancellations.tasks import release_fulfilment_holds
+
+    return enqueue(release_fulfilment_holds, order_id, because)
+
+
+def enqueue_holds_after_request_on_commit(request_id: int) -> None:
+    from cancellations.tasks import release_holds_after_request
+
+    enqueue_on_commit(release_holds_after_request, request_id)

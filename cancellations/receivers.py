@@ -4,7 +4,11 @@ never imports this app, it only sends its signals."""
 from __future__ import annotations
 
 from django.dispatch import receiver
+from django.utils import timezone
 
+from cancellations.queue import enqueue_hold_on_commit
+from cancellations.selectors import policy_for_shop
+from cancellations.services.holds import orders_to_hold
 from cancellations.services.offers import bonuses_issue
 from cancellations.services.privacy import (
     requests_data_for_shopper,
@@ -19,8 +23,18 @@ from shopify_sync.signals import customer_data_requested, customer_redacted, ord
 def react_to_synced_orders(sender, *, shop, order_ids, **kwargs) -> None:
     order_ids = list(order_ids)
     requests_react_to_orders(order_ids=order_ids)
-    # A kept order that has now shipped earns its bonus (its push is queued on the mirror's commit).
-    bonuses_issue(order_ids=order_ids)
+    # One read of the shop's policy decides whether anything more is to do (the sync's budget is a few
+    # queries per batch of orders); the sweeper catches what a policy changed since leaves behind.
+    policy = policy_for_shop(shop)
+    if policy is None:
+        return
+    if policy.offer_keep_bonus:
+        # A kept order that has now shipped earns its bonus (its push is queued on the mirror's commit).
+        bonuses_issue(order_ids=order_ids)
+    if policy.hold_fulfilment:
+        # New orders get their hold while a window is open (a task, after the commit).
+        for order_id in orders_to_hold(order_ids, now=timezone.now(), policies=[policy]):
+            enqueue_hold_on_commit(order_id)
 
 
 @receiver(customer_redacted, dispatch_uid="cancellations_redact_shopper")

@@ -6,10 +6,15 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
 from cancellations.notifications import request_event_notify
+from cancellations.queue import enqueue_hold, enqueue_hold_release
+from cancellations.services import holds
+from cancellations.services.offers import bonuses_issue
 from cancellations.services.push import request_push
 from cancellations.services.sweep import requests_sweep
+from shopify_sync.errors import ShopifyTransientError
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, priority=0)  # ahead of the rest: see settings
@@ -43,3 +48,47 @@ def send_request_event_emails(self, event_id: int) -> int:
 def sweep_requests() -> dict[str, int]:
     result = requests_sweep()
     return {"pushes_queued": result.pushes_queued, "emails_queued": result.emails_queued}
+
+
+# -- fulfilment holds (`services.holds`) ---------------------------------------------------------------
+
+_HOLD_RETRIES = {"max_retries": 8}
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def hold_fulfilment(self, order_id: int) -> int:
+    try:
+        return holds.holds_place(order_id=order_id)
+    except ShopifyTransientError as exc:
+        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600), **_HOLD_RETRIES) from exc
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def release_fulfilment_holds(self, order_id: int, because: str) -> int:
+    try:
+        return holds.holds_release(order_id=order_id, because=because)
+    except ShopifyTransientError as exc:
+        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600), **_HOLD_RETRIES) from exc
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def release_holds_after_request(self, request_id: int) -> None:
+    try:
+        holds.holds_after_request(request_id=request_id)
+    except ShopifyTransientError as exc:
+        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600), **_HOLD_RETRIES) from exc
+
+
+@shared_task(ignore_result=True)
+def sweep_fulfilment_holds() -> dict[str, int]:
+    """Every minute: release the holds whose windows are over; place the ones a lost task never did;
+    issue the bonuses left waiting."""
+    due = holds.holds_due()
+    for order_id in due:
+        enqueue_hold_release(order_id, "the self-service window closed")
+    missing = holds.orders_to_hold(None, now=timezone.now())
+    for order_id in missing:
+        enqueue_hold(order_id)
+    # Bonuses of shipped orders the mirror's receiver did not issue (the policy's offer since turned off).
+    bonuses = bonuses_issue(order_ids=None)
+    return {"releases_queued": len(due), "holds_queued": len(missing), "bonuses_issued": bonuses}

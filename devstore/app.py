@@ -22,7 +22,7 @@ from graphql import (
     validate,
 )
 
-from . import actions, clock, oauth, protected_data, versions
+from . import actions, clock, oauth, protected_data, shop_state, versions
 from .cost import MAX_QUERY_COST, CostCalculator, max_cost_error
 from .faults import Faults
 from .mutations import Mutation
@@ -137,6 +137,10 @@ class App:
         self.protected_fields = config.protected_fields
         # Changed at runtime by POST /_devstore/api-versions.
         self.deprecated_versions = config.deprecated_versions
+        # Changed at runtime by POST /_devstore/shop-state; `shop_refused` counts the calls refused since.
+        self.shop_state = shop_state.ACTIVE
+        self.shop_refused = 0
+        self._shop_state_lock = threading.Lock()
         self.base_url = f"http://{config.host}:{config.port}"
         if config.state_file is not None:
             self.bulk_dir = config.state_file.parent / (config.state_file.name + ".bulk")
@@ -190,6 +194,7 @@ class App:
         self.bucket.reset()
         self.protected_fields = self.config.protected_fields
         self.deprecated_versions = self.config.deprecated_versions
+        self.set_shop_state(shop_state.ACTIVE)
         with self.store.lock:
             self.store.emit = None
             self.store.reset()
@@ -359,6 +364,24 @@ class App:
     def version_headers(self, version: str, deprecated: list[str]) -> dict[str, str]:
         """X-Shopify-API-Version and, if anything is deprecated, X-Shopify-API-Deprecated-Reason."""
         return versions.response_headers(version, deprecated, self.deprecated_versions)
+
+    # --- the shop's state -------------------------------------------------------------------------
+
+    def set_shop_state(self, state: str) -> dict:
+        with self._shop_state_lock:
+            self.shop_state, self.shop_refused = state, 0
+            return self.shop_state_status()
+
+    def shop_state_status(self) -> dict:
+        return {"state": self.shop_state, "refused": self.shop_refused}
+
+    def shop_refusal(self) -> tuple[int, dict] | None:
+        """How Shopify answers any Admin API call while the shop is frozen, locked or gone; None if active."""
+        with self._shop_state_lock:
+            refusal = shop_state.REFUSALS.get(self.shop_state)
+            if refusal is not None:
+                self.shop_refused += 1
+            return refusal
 
     # --- access tokens ----------------------------------------------------------------------------
 

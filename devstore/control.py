@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from . import actions, catalogue, gift_cards, orders, protected_data, versions
+from . import actions, catalogue, gift_cards, orders, protected_data, shop_state, versions
 from .faults import KINDS
 
 if TYPE_CHECKING:
@@ -213,6 +213,14 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
         except ValueError as exc:
             return 400, {"error": str(exc)}
         return 200, {"fields": protected_data.listed(app.protected_fields)}
+    if parts == ["shop-state"] and method == "GET":
+        return 200, app.shop_state_status()
+    if parts == ["shop-state"] and method == "POST":
+        try:
+            state = shop_state.parse(body.get("state") if isinstance(body, dict) else None)
+        except ValueError as exc:
+            return 400, {"error": str(exc)}
+        return 200, app.set_shop_state(state)
     if parts == ["api-versions"] and method == "GET":
         return 200, _api_versions(app)
     if parts == ["api-versions"] and method == "POST":

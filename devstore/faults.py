@@ -1,7 +1,9 @@
 """Injected failures: the next N Admin API requests or webhook deliveries misbehave on purpose.
 
 API kinds (``http_500``, ``http_502``, ``timeout``, ``throttle``) are consumed by Admin API requests;
-delivery kinds (``drop_webhooks``, ``duplicate_webhooks``) by webhook deliveries; job kinds
+delivery kinds by webhook deliveries (``drop_webhooks``; ``duplicate_webhooks``: the same delivery twice,
+same ``X-Shopify-Webhook-Id``; ``duplicate_event``: the same event again under a new webhook id, same
+``X-Shopify-Event-Id``, as Shopify does for one event); job kinds
 (``fail_jobs``: the job finishes, done, without its effect, as a Shopify cancel job may) by the jobs that
 finish. With ``rate`` each of
 the next N requests fails with that probability instead of always.
@@ -13,7 +15,7 @@ import random
 import threading
 
 API_KINDS = ("http_500", "http_502", "timeout", "throttle")
-DELIVERY_KINDS = ("drop_webhooks", "duplicate_webhooks")
+DELIVERY_KINDS = ("drop_webhooks", "duplicate_webhooks", "duplicate_event")
 JOB_KINDS = ("fail_jobs",)
 KINDS = API_KINDS + DELIVERY_KINDS + JOB_KINDS
 

@@ -20,6 +20,8 @@ from .resolvers import record_user_errors as _record
 
 NO_CALCULATED_ORDER = {"field": ["id"], "message": "The calculated order does not exist."}
 NOT_EDITABLE = {"field": None, "message": "The order cannot be edited."}
+# Not recorded: set-quantity's message for the same condition, when a line was fulfilled after staging.
+BELOW_FULFILLED = {"field": None, "message": "The quantity can't be lower than the fulfilled quantity."}
 
 
 def _session_payload(**fields: Any) -> dict:
@@ -144,6 +146,8 @@ class OrderEditMutations:
             except order_edits.EditNotAllowed:
                 # Guessed: begin's refusal, for an order cancelled while the edit was open.
                 errors.append(NOT_EDITABLE)
+            except order_edits.BelowFulfilled:
+                errors.append(BELOW_FULFILLED)
         _record(info, errors)
         if errors:
             return {"order": None, "successMessages": None, "userErrors": errors}

@@ -33,6 +33,10 @@ class EditNotAllowed(Exception):
     """The order can no longer be edited (cancelled since the edit began)."""
 
 
+class BelowFulfilled(Exception):
+    """A staged quantity is below what has been fulfilled since it was staged."""
+
+
 # --- sessions ------------------------------------------------------------------------------------
 
 
@@ -172,11 +176,17 @@ def calculated(order: dict, session: dict) -> dict:
 def commit(
     store: Store, order: dict, session: dict, *, notify_customer: bool, staff_note: str | None
 ) -> None:
-    """Apply the edit: new quantities (never below what was fulfilled), restock what was taken off where the
-    edit asked to, take added and increased quantities out of stock, then settle the payment status
-    (a dearer order is partially paid until the shopper pays the balance)."""
+    """Apply the edit: new quantities (refused below what was fulfilled meanwhile), restock what was
+    taken off where the edit asked to, take added and increased quantities out of stock, then settle the
+    payment status (a dearer order is partially paid until the shopper pays the balance)."""
     if not editable(order):
         raise EditNotAllowed
+    # A line fulfilled after it was staged: refused whole, nothing applied (no recording shows Shopify's
+    # answer; refusing is the safe guess, and the message is set-quantity's for the same condition).
+    for line in order["line_items"]:
+        staged = session["quantities"].get(str(line["id"]))
+        if staged is not None and staged < line["fulfilled_quantity"]:
+            raise BelowFulfilled
     now = clock.now()
     additions: list[dict] = []
     removals: list[dict] = []
@@ -184,7 +194,7 @@ def commit(
         key = str(line["id"])
         if key not in session["quantities"]:
             continue
-        new = max(session["quantities"][key], line["fulfilled_quantity"])
+        new = session["quantities"][key]
         delta = new - line["current_quantity"]
         if delta == 0:
             continue

@@ -143,6 +143,10 @@ class Handler(BaseHTTPRequestHandler):
     def _graphql(self, app: App, requested: str) -> None:
         """Every answer names the version that served it (versions.py: an unsupported one falls forward)."""
         body = self._read_json()
+        refusal = app.shop_refusal()  # a frozen, locked or closed shop refuses before anything is read
+        if refusal is not None:
+            self._send(*refusal)
+            return
         version = versions.serving_version(requested, app.config.api_versions)
         if version is None:
             self._send(404, NOT_FOUND_BODY)

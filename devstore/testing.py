@@ -416,6 +416,16 @@ class Devstore:
         """``{"supported": [...], "deprecated": [...]}``, oldest first."""
         return self.get("/_devstore/api-versions")
 
+    def set_shop_state(self, state: str) -> dict:
+        """Make every Admin API call answer as Shopify does for a shop in ``state`` from now on: "frozen"
+        (402), "locked" (423), "gone" (404), each with a string ``errors``; "active" as usual. Returns
+        ``{"state", "refused"}`` (calls refused since). ``reset`` makes the shop active again."""
+        return self.post("/_devstore/shop-state", {"state": state})
+
+    def shop_state(self) -> dict:
+        """``{"state": ..., "refused": N}``: the Admin API calls refused since the state was set."""
+        return self.get("/_devstore/shop-state")
+
     def reset(self, seed: int | None = None) -> dict:
         return self.post("/_devstore/reset", {"seed": seed} if seed else {})
 

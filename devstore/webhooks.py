@@ -3,7 +3,8 @@
 Deliveries never happen inside the request that caused them: topics are queued and a worker thread sends
 them with a 5 s timeout. A failed attempt (non-2xx or connection error) is retried with exponential
 backoff (``retry_base`` x 2^attempt, up to ``max_attempts``), keeping the same ``X-Shopify-Webhook-Id`` so
-receivers can dedupe on it.
+receivers can dedupe on it. One event sent to several subscriptions (or, by the ``duplicate_event`` fault,
+twice to one) goes out under one ``X-Shopify-Event-Id`` and a webhook id per delivery.
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ class WebhookDispatcher:
             self._push(0.0, delivery)
             if fault == "duplicate_webhooks":
                 self._push(0.0, dict(delivery))
+            if fault == "duplicate_event":  # one event, two webhooks: receivers dedupe on the event id
+                self._push(0.0, {**delivery, "webhook_id": str(uuid.uuid4())})
 
     def _push(self, delay: float, delivery: dict) -> None:
         with self._cond:

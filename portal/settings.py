@@ -306,6 +306,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Approved requests no worker finished (broker down at approval, a worker killed) and unsent e-mails.
     "cancellations-sweep-requests": {"task": "cancellations.tasks.sweep_requests", "schedule": 60.0},
+    # Fulfilment holds whose self-service windows are over, and holds a lost task never placed.
+    "cancellations-sweep-fulfilment-holds": {
+        "task": "cancellations.tasks.sweep_fulfilment_holds",
+        "schedule": 60.0,
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 

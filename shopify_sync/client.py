@@ -8,7 +8,8 @@ Retries: queries are retried on 5xx, timeouts and connection failures with expon
 jitter, a bounded number of times. Mutations are not: a mutation that got no answer may have happened, and a
 cancel or a refund must never be sent twice, so the caller gets `ShopifyTransientError(may_have_applied=True)`
 and re-reads the order before deciding. Throttling is handled here for both: a THROTTLED answer means
-Shopify did not run the request, so it is waited out and sent again.
+Shopify did not run the request, so it is waited out and sent again. A shop that refuses every call (frozen,
+locked, gone: `ShopifyShopUnavailable`) is never retried: nothing changes until a person acts.
 """
 
 from __future__ import annotations
@@ -22,22 +23,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import NewConnectionError
 
 from shopify_sync import graphql_results, order_edits
 from shopify_sync.errors import (
+    SHOP_STATE_STATUSES,
     ShopifyAuthError,
     ShopifyGraphQLError,
     ShopifyTransientError,
     ShopifyUserError,
     UserError,
+    shop_unavailable,
 )
 from shopify_sync.graphql import document
 from shopify_sync.order_edits import (
     EditableOrder,
     EditPreview,
+    EditStale,
     LineChange,
     PriceChanged,
     VariantOption,
@@ -177,6 +182,20 @@ REFUND_METHODS = {
 
 
 @dataclass(frozen=True, slots=True)
+class FulfillmentHoldState:
+    id: str
+    handle: str
+    ours: bool  # placed by this app (Shopify's heldByRequestingApp)
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentOrderState:
+    id: str
+    status: str  # OPEN, ON_HOLD, IN_PROGRESS, CLOSED, ...
+    holds: tuple[FulfillmentHoldState, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class GiftCardRecord:
     id: str
     last_characters: str
@@ -201,6 +220,7 @@ class ShopifyClient:
         session: requests.Session | None = None,
         bucket: CostBucket | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        shop_domain: str | None = None,
     ):
         if token is None:
             if access_token is None:
@@ -209,6 +229,7 @@ class ShopifyClient:
         self.token = token
         self.api_version = api_version
         self.endpoint = f"{base_url.rstrip('/')}/admin/api/{api_version}/graphql.json"
+        self.shop_domain = shop_domain or urlsplit(self.endpoint).netloc  # how errors name the shop
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.max_throttled_attempts = max_throttled_attempts
@@ -264,7 +285,7 @@ class ShopifyClient:
             cost = self.last_cost = (body.get("extensions") or {}).get("cost") or {}
             if cost.get("requestedQueryCost") is not None:
                 self._known_costs[cost_key] = int(cost["requestedQueryCost"])
-            errors = body.get("errors") or []
+            errors = _error_list(body.get("errors"))
             if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors):
                 self.throttled_answers += 1
                 throttled += 1
@@ -292,6 +313,10 @@ class ShopifyClient:
             if reason not in _deprecations_logged:
                 _deprecations_logged.add(reason)
                 logger.warning("Shopify API %s is deprecated: %s", self.api_version, reason)
+        if response.status_code in SHOP_STATE_STATUSES:
+            refused = shop_unavailable(response.status_code, _json_or_none(response), shop=self.shop_domain)
+            if refused is not None:
+                raise refused
         if response.status_code in (401, 403):
             raise ShopifyAuthError(
                 f"Shopify refused the access token (HTTP {response.status_code}): check the app's "
@@ -301,12 +326,12 @@ class ShopifyClient:
             raise ShopifyTransientError("HTTP 429 Too Many Requests", may_have_applied=False)
         if response.status_code >= 500:
             raise ShopifyTransientError(f"HTTP {response.status_code} from Shopify", may_have_applied=True)
-        try:
-            return response.json()
-        except ValueError:
+        body = _json_or_none(response)
+        if not isinstance(body, dict):
             raise ShopifyTransientError(
-                f"HTTP {response.status_code} with a body that is not JSON", may_have_applied=True
-            ) from None
+                f"HTTP {response.status_code} with a body that is not a JSON object", may_have_applied=True
+            )
+        return body
 
     def _send(self, payload: dict, token: str) -> requests.Response:
         self.requests_sent += 1
@@ -479,17 +504,26 @@ class ShopifyClient:
         notify_customer: bool,
         staff_note: str,
         expect_outstanding: Decimal | None = None,
+        still_valid: Callable[[EditableOrder], str | None] | None = None,
     ) -> str:
         """Apply the changes to the order; returns the order's new `updatedAt`. Irreversible, and not
         idempotent on Shopify's side: a caller that lost the answer reads the order before sending again.
 
         `expect_outstanding`: what the shopper agreed to (the preview's outstanding amount, in the
         currency they paid in). Shopify prices the staged edit again; a different figure raises
-        `PriceChanged` and nothing is committed (the uncommitted edit expires by itself)."""
+        `PriceChanged` and nothing is committed (the uncommitted edit expires by itself). `still_valid`
+        looks at the order read again after staging: a reason from it raises `EditStale`, not committed."""
         session, preview = self._order_edit_staged(order_gid, changes)
         found = preview.outstanding.presentment.amount
         if expect_outstanding is not None and found != expect_outstanding:
             raise PriceChanged(expected=expect_outstanding, found=found)
+        if still_valid is not None:
+            # The order may have moved while the edit was staged (a line fulfilled): look once more, as
+            # close to the commit as we can, since a commit cannot be taken back.
+            current = self.order_for_edit(order_gid)
+            reason = "the order is gone" if current is None else still_valid(current)
+            if reason:
+                raise EditStale(reason)
         variables = {"id": session, "notifyCustomer": notify_customer, "staffNote": staff_note}
         payload = self.execute("order_edit", "OrderEditCommit", variables, mutation=True)["orderEditCommit"]
         _raise_user_errors("orderEditCommit", payload.get("userErrors"))
@@ -657,6 +691,54 @@ class ShopifyClient:
             amount=_presentment_money(refund.get("totalRefundedSet"), currency),
         )
 
+    # -- fulfilment holds ------------------------------------------------------------------------------
+
+    def fulfillment_orders(self, order_gid: str) -> list[FulfillmentOrderState] | None:
+        """The order's fulfilment orders with their holds; None when the order does not exist."""
+        node = self.execute("fulfillment_holds", "OrderFulfillmentOrders", {"id": order_gid})["order"]
+        if node is None:
+            return None
+        return [
+            FulfillmentOrderState(
+                id=fo["id"],
+                status=fo.get("status") or "",
+                holds=tuple(
+                    FulfillmentHoldState(
+                        id=hold["id"],
+                        handle=hold.get("handle") or "",
+                        ours=bool(hold.get("heldByRequestingApp")),
+                    )
+                    for hold in fo.get("fulfillmentHolds") or []
+                ),
+            )
+            for fo in (node.get("fulfillmentOrders") or {}).get("nodes") or []
+        ]
+
+    def fulfillment_order_hold(self, *, fulfillment_order_gid: str, handle: str, notes: str) -> str:
+        """Hold a fulfilment order (reason OTHER, the merchant not notified); returns the hold's id.
+        A handle this app already holds the order with is refused (`DUPLICATE_FULFILLMENT_HOLD_HANDLE`)."""
+        variables = {
+            "id": fulfillment_order_gid,
+            "fulfillmentHold": {
+                "reason": "OTHER",
+                "reasonNotes": notes,
+                "handle": handle,
+                "notifyMerchant": False,
+            },
+        }
+        payload = self.execute("fulfillment_holds", "FulfillmentOrderHold", variables, mutation=True)
+        payload = payload["fulfillmentOrderHold"]
+        _raise_user_errors("fulfillmentOrderHold", payload.get("userErrors"))
+        return (payload.get("fulfillmentHold") or {}).get("id") or ""
+
+    def fulfillment_order_release_hold(self, *, fulfillment_order_gid: str, hold_ids: list[str]) -> str:
+        """Release the named holds only; returns the fulfilment order's status after."""
+        variables = {"id": fulfillment_order_gid, "holdIds": hold_ids}
+        payload = self.execute("fulfillment_holds", "FulfillmentOrderReleaseHold", variables, mutation=True)
+        payload = payload["fulfillmentOrderReleaseHold"]
+        _raise_user_errors("fulfillmentOrderReleaseHold", payload.get("userErrors"))
+        return ((payload.get("fulfillmentOrder") or {}).get("status")) or ""
+
     # -- store credit ---------------------------------------------------------------------------------
 
     def gift_cards_with_code(self, code: str) -> list[GiftCardRecord]:
@@ -682,6 +764,28 @@ class ShopifyClient:
         payload = self.execute("gift_cards", "GiftCardCreate", variables, mutation=True)["giftCardCreate"]
         _raise_user_errors("giftCardCreate", payload.get("userErrors"))
         return _gift_card(payload.get("giftCard") or {})
+
+
+def _json_or_none(response: requests.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_list(errors: object) -> list[dict]:
+    """A GraphQL answer's `errors` as a list of error objects. Shopify sends a list, except in answers
+    outside GraphQL proper, where it is a string (`"Invalid API key or access token"`) or an object
+    (`{"query": "Required parameter missing or invalid"}`)."""
+    if not errors:
+        return []
+    if isinstance(errors, str):
+        return [{"message": errors}]
+    if isinstance(errors, dict):
+        return [{"message": f"{key}: {value}"} for key, value in errors.items()]
+    if isinstance(errors, list):
+        return [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
+    return [{"message": str(errors)}]
 
 
 def _gift_card(node: dict) -> GiftCardRecord:

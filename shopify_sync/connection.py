@@ -17,5 +17,6 @@ def client_for(shop: Shop | None = None, **options) -> ShopifyClient:
         base_url=api_base_url(shop),
         token=ShopToken(shop),
         api_version=settings.SHOPIFY_API_VERSION,
+        shop_domain=shop.domain,
         **options,
     )

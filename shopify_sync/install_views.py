@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from shopify_sync import oauth
-from shopify_sync.errors import ShopifyAuthError, ShopifyTransientError
+from shopify_sync.errors import ShopifyAuthError, ShopifyShopUnavailable, ShopifyTransientError
 from shopify_sync.scopes import REQUIRED_SCOPES, missing_scopes
 from shopify_sync.services.shops import shop_connect_installed
 from shopify_sync.tasks import shop_connected_enqueue
@@ -107,7 +107,7 @@ def install_callback(request: HttpRequest) -> HttpResponse:
             client_secret=settings.SHOPIFY_CLIENT_SECRET,
             code=params.get("code", ""),
         )
-    except ShopifyAuthError as exc:
+    except (ShopifyAuthError, ShopifyShopUnavailable) as exc:
         return _refused(request, _("Shopify refused the install: %(reason)s") % {"reason": exc})
     except ShopifyTransientError:
         return _refused(request, _("Shopify could not be reached. Start again in a moment."), 503)

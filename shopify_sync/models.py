@@ -319,6 +319,16 @@ class WebhookDelivery(models.Model):
             # the admin's newest-first list and the daily prune of old processed deliveries
             models.Index(fields=["received_at"], name="webhook_received"),
         ]
+        constraints = [
+            # One event is kept (and processed) once, whatever webhook ids Shopify sent it under: it sends
+            # an event once per subscription and may deliver it again. A delivery without an
+            # X-Shopify-Event-Id is kept once per webhook id alone.
+            models.UniqueConstraint(
+                fields=["shop_domain", "topic", "event_id"],
+                condition=~Q(event_id=""),
+                name="webhook_event_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.topic} {self.webhook_id}"

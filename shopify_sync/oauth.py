@@ -18,11 +18,16 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from shopify_sync.errors import ShopifyAuthError, ShopifyTransientError
+from shopify_sync.errors import (
+    SHOP_STATE_STATUSES,
+    ShopifyAuthError,
+    ShopifyTransientError,
+    shop_unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +130,7 @@ def _token_request(
             failure = f"token request failed: {type(exc).__name__}"
         else:
             if response.status_code < 500 and response.status_code != 429:
-                return _granted(response)
+                return _granted(response, shop=urlsplit(url).netloc)
             failure = f"token request answered HTTP {response.status_code}"
         if attempt == attempts:
             raise ShopifyTransientError(f"{failure} (gave up after {attempts} attempts)")
@@ -135,11 +140,15 @@ def _token_request(
     raise AssertionError("unreachable")
 
 
-def _granted(response: requests.Response) -> GrantedToken:
+def _granted(response: requests.Response, *, shop: str) -> GrantedToken:
     try:
         body = response.json()
     except ValueError:
         body = {}
+    if response.status_code in SHOP_STATE_STATUSES:  # a frozen, locked or closed shop grants nothing
+        refused = shop_unavailable(response.status_code, body, shop=shop)
+        if refused is not None:
+            raise refused
     if response.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
         error = body.get("error") if isinstance(body, dict) else None
         description = body.get("error_description") if isinstance(body, dict) else None

@@ -230,3 +230,7 @@ class PriceChanged(Exception):
         super().__init__(f"Shopify now prices the edit at {found} outstanding, not {expected}")
         self.expected = expected
         self.found = found
+
+
+class EditStale(Exception):
+    """The order moved between the preview (or the staging) and the commit: not committed."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 from shopify_sync import sync
 from shopify_sync.connection import client_for
 from shopify_sync.enqueue import broker_has_backlog, enqueue, enqueue_on_commit
-from shopify_sync.errors import ShopifyTransientError
+from shopify_sync.errors import ShopifyShopUnavailable, ShopifyTransientError
 from shopify_sync.models import CustomerDataRequest, Shop, WebhookDelivery
 from shopify_sync.selectors import customer_data_requests_unsent, shops_served
 from shopify_sync.services.privacy import customer_data_request_email
@@ -134,13 +134,17 @@ def customer_data_request_email_enqueue_on_commit(data_request_id: int) -> None:
 def sync_orders_incremental(shop_id: int | None = None) -> int:
     """Beat, every few minutes (and once when a worker starts): fetch orders changed since the cursor.
     Heals whatever webhooks were lost. A sync already running elsewhere makes this one a no-op. Without
-    `shop_id`, one task per shop served is queued (the configured shop is synced here)."""
+    `shop_id`, one task per shop served is queued (the configured shop is synced here). A frozen, locked or
+    closed shop is logged once per run and not retried: the next beat tries again."""
     shop = _shop_or_fan_out(sync_orders_incremental, shop_id)
     if shop is None or not shop.installed:  # uninstalled: Shopify would refuse; the admin says so
         return 0
     try:
         return sync.orders_sync_incremental(shop=shop).orders
     except sync.SyncAlreadyRunning:
+        return 0
+    except ShopifyShopUnavailable as exc:  # kept on the shop too (last_sync_error) for the admin
+        logger.warning("orders of %s not synced: %s", shop.domain, exc)
         return 0
 
 
@@ -156,8 +160,12 @@ def webhook_subscriptions_verify(shop_id: int | None = None) -> int:
             logger.warning("webhook subscriptions not checked: set PORTAL_BASE_URL to the portal's address")
         return 0
     client = client_for(shop)
-    shop_scopes_record(shop=shop, granted=client.access_scopes())
-    created = subscriptions_ensure(client, url)
+    try:
+        shop_scopes_record(shop=shop, granted=client.access_scopes())
+        created = subscriptions_ensure(client, url)
+    except ShopifyShopUnavailable as exc:
+        logger.warning("webhook subscriptions of %s not checked: %s", shop.domain, exc)
+        return 0
     if created:
         logger.warning("webhook subscriptions of %s re-created: %s", shop.domain, ", ".join(created))
         enqueue(sync_orders_incremental, shop.pk)

@@ -4,8 +4,10 @@ from a seeded random generator so that two runs with the same options ask for th
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 # Shipping addresses the devstore and the portal both accept, one template per country.
 ADDRESSES = {
@@ -28,6 +30,39 @@ FIRST_NAMES = ["Ada", "Grace", "Min-jun", "Yuki", "Oliver", "Lena", "Ji-woo", "N
 LAST_NAMES = ["Lee", "Kim", "Park", "Sato", "Smith", "Müller", "Brown", "Tanaka", "Choi", "Jones"]
 PRODUCTS = [("Celadon cup", "22.50"), ("Linen apron", "38.00"), ("Tea tin", "12.00"), ("Brass spoon", "9.50")]
 REASONS = ["changed_my_mind", "ordered_by_mistake", "found_better_price", "delivery_too_slow", "other"]
+
+
+@dataclass(frozen=True)
+class CatalogueProduct:
+    """A product with variants, created in the devstore at set-up: what an item edit's lines are."""
+
+    title: str
+    option: str
+    variants: tuple[tuple[str, str], ...]  # (option value, price)
+
+    def price(self, value: str) -> Decimal:
+        return Decimal(dict(self.variants)[value])
+
+    def swaps_for(self, value: str) -> list[str]:
+        """The other variants a line may become under the default policy: no dearer than the line's."""
+        return [
+            other
+            for other, _price in self.variants
+            if other != value and self.price(other) <= self.price(value)
+        ]
+
+
+CATALOGUE = (
+    CatalogueProduct("Soak tee", "Size", (("S", "18.00"), ("M", "20.00"), ("L", "20.00"), ("XL", "24.00"))),
+    CatalogueProduct("Soak socks", "Colour", (("Grey", "6.00"), ("Black", "6.00"), ("Red", "5.00"))),
+    CatalogueProduct("Soak cap", "Colour", (("Navy", "15.00"), ("Sand", "15.00"), ("Olive", "12.00"))),
+)
+CATALOGUE_BY_TITLE = {product.title: product for product in CATALOGUE}
+# Stock no soak can run out of: a swap must find its variant in stock (the store refuses otherwise).
+CATALOGUE_STOCK = 1_000_000
+ITEM_EDIT_SHARE = 0.22  # of first requests: about 20% of all requests, second requests included
+ADDRESS_SHARE = 0.3  # of the other first requests
+EDIT_FLAVOURS = ("reduce", "remove", "swap")
 
 # A block of requests is submitted under one policy: most blocks auto-approve, every fourth is moderated.
 BLOCK = 10
@@ -61,18 +96,26 @@ class PlannedOrder:
     country: str
     first: str
     last: str
-    line_items: list[dict]
+    line_items: list[dict]  # a custom line (title, price) or a catalogue line (product, variant)
     processed_at: datetime
     legacy_id: int | None = None  # known once the devstore created it
 
-    def devstore_body(self) -> dict:
+    def devstore_lines(self, variant_ids: Mapping[tuple[str, str], int]) -> list[dict]:
+        return [
+            {"variant_id": variant_ids[(line["product"], line["variant"])], "quantity": line["quantity"]}
+            if "product" in line
+            else line
+            for line in self.line_items
+        ]
+
+    def devstore_body(self, variant_ids: Mapping[tuple[str, str], int] | None = None) -> dict:
         shipping = address(
             self.country, first=self.first, last=self.last, street=f"{self.index + 1} Soak Road"
         )
         return {
             "email": self.email,
             "customer_name": f"{self.first} {self.last}",
-            "line_items": self.line_items,
+            "line_items": self.devstore_lines(variant_ids or {}),
             "shipping_address": shipping,
             "currency": "USD",
             "financial_status": "paid",
@@ -81,16 +124,28 @@ class PlannedOrder:
         }
 
 
+@dataclass(frozen=True)
+class PlannedEdit:
+    """One change to one line: lower its quantity (0 removes it), or swap it for another variant."""
+
+    flavour: str  # "reduce" | "remove" | "swap"
+    line: int  # the line's place on the order
+    quantity: int  # the line's new quantity; a swap keeps it (the new variant's line gets it)
+    swap_to: tuple[str, str] | None = None  # (product, variant)
+    refund: Decimal = Decimal("0.00")  # what the edit takes off a paid order: refunded once, if above 0
+
+
 @dataclass
 class PlannedRequest:
     position: int
     order: PlannedOrder
-    kind: str  # "cancel" | "address_change"
+    kind: str  # "cancel" | "address_change" | "item_edit"
     moderated: bool
-    decision: str  # a refund kind, "approve" (address) or "reject"; for auto: the policy's default refund
+    decision: str  # a refund kind, "approve" (address, item edit) or "reject"; for auto: the default refund
     reason_code: str = ""
     reason_text: str = ""
     new_address: dict[str, str] | None = None
+    edit: PlannedEdit | None = None
     fulfil: bool = False  # the store ships the order right after the shopper asked
     block: int = 0
 
@@ -110,7 +165,9 @@ class Plan:
 
 def make_plan(*, requests: int, seed: int, now: datetime | None = None) -> Plan:
     """`requests` requests: one per order, plus a cancel after an earlier address change on one order
-    in ten; seven in ten first requests are cancels; one in sixteen orders ships right after the ask."""
+    in ten. Of the first requests about 22% are item edits (on orders of two or three lines, at least one
+    from the catalogue), 30% of the rest address changes, the others cancels; one in sixteen orders ships
+    right after the ask."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     second_requests = requests // 10
@@ -118,11 +175,19 @@ def make_plan(*, requests: int, seed: int, now: datetime | None = None) -> Plan:
     shopper_count = max(5, order_count // 4)
     shoppers = [f"soak-shopper-{n}@example.com" for n in range(shopper_count)]
     orders = []
+    first_kinds: dict[int, str] = {}
     for index in range(order_count):
-        items = [
-            {"title": title, "quantity": rng.randint(1, 3), "price": price}
-            for title, price in rng.sample(PRODUCTS, rng.randint(1, 3))
-        ]
+        draw = rng.random()
+        if draw < ITEM_EDIT_SHARE:
+            kind = "item_edit"
+            items = _edit_order_lines(rng)
+        else:
+            kind = "address_change" if rng.random() < ADDRESS_SHARE else "cancel"
+            items = [
+                {"title": title, "quantity": rng.randint(1, 3), "price": price}
+                for title, price in rng.sample(PRODUCTS, rng.randint(1, 3))
+            ]
+        first_kinds[index] = kind
         orders.append(
             PlannedOrder(
                 index=index,
@@ -140,7 +205,7 @@ def make_plan(*, requests: int, seed: int, now: datetime | None = None) -> Plan:
     keyed: list[tuple[float, PlannedOrder, str]] = []
     address_orders: list[tuple[float, PlannedOrder]] = []
     for order in orders:
-        kind = "address_change" if rng.random() < 0.3 else "cancel"
+        kind = first_kinds[order.index]
         keyed.append((float(order.index), order, kind))
         if kind == "address_change":
             address_orders.append((float(order.index), order))
@@ -154,13 +219,14 @@ def make_plan(*, requests: int, seed: int, now: datetime | None = None) -> Plan:
 
     result = []
     moderated_decisions = 0
+    edits = 0
     for position, (order, kind) in enumerate(planned[:requests]):
         block = position // BLOCK
         moderated = block % MODERATED_EVERY == MODERATED_EVERY - 1
         if moderated:
             decision = MODERATED_DECISIONS[moderated_decisions % len(MODERATED_DECISIONS)]
             moderated_decisions += 1
-            if kind == "address_change":
+            if kind != "cancel":  # an address change or an item edit: the default decision, or no
                 decision = "reject" if decision == "reject" else "approve"
         else:
             decision = AUTO_REFUNDS[block % len(AUTO_REFUNDS)] if kind == "cancel" else "approve"
@@ -170,6 +236,9 @@ def make_plan(*, requests: int, seed: int, now: datetime | None = None) -> Plan:
         if kind == "cancel":
             request.reason_code = rng.choice(REASONS)
             request.reason_text = "Found it elsewhere" if request.reason_code == "other" else ""
+        elif kind == "item_edit":
+            request.edit = _edit(rng, order, EDIT_FLAVOURS[edits % len(EDIT_FLAVOURS)])
+            edits += 1
         else:
             request.new_address = address(
                 order.country,
@@ -181,3 +250,60 @@ def make_plan(*, requests: int, seed: int, now: datetime | None = None) -> Plan:
         request.fulfil = order.index not in twice and rng.random() < 1 / 16
         result.append(request)
     return Plan(orders=orders, requests=result, shopper_emails=shoppers)
+
+
+def _edit_order_lines(rng: random.Random) -> list[dict]:
+    """Two or three lines: a catalogue line whose variant has another no dearer (a swap the default policy
+    accepts), bought two or three times (a reduction keeps some), then another catalogue line or a
+    custom one. Never two variants of one product: Shopify will not add a variant already on the order."""
+    products = rng.sample(CATALOGUE, 2)
+    first = products[0]
+    lines: list[dict] = [
+        {
+            "product": first.title,
+            "variant": rng.choice([value for value, _price in first.variants if first.swaps_for(value)]),
+            "quantity": rng.randint(2, 3),
+        }
+    ]
+    for _ in range(rng.randint(1, 2)):
+        if len(lines) == 1 and rng.random() < 0.5:
+            second = products[1]
+            lines.append(
+                {
+                    "product": second.title,
+                    "variant": rng.choice(second.variants)[0],
+                    "quantity": rng.randint(1, 3),
+                }
+            )
+        else:
+            title, price = rng.choice(PRODUCTS)
+            lines.append({"title": title, "quantity": rng.randint(1, 2), "price": price})
+    return lines
+
+
+def line_price(line: Mapping) -> Decimal:
+    if "product" in line:
+        return CATALOGUE_BY_TITLE[line["product"]].price(line["variant"])
+    return Decimal(line["price"])
+
+
+def _edit(rng: random.Random, order: PlannedOrder, flavour: str) -> PlannedEdit:
+    """`flavour` on the order's first line (a reduction or a swap) or on any line (a removal), with the
+    difference it makes to what the shopper paid (no taxes, shipping unchanged)."""
+    lines = order.line_items
+    if flavour == "remove":
+        place = rng.randrange(len(lines))
+        line = lines[place]
+        refund = line_price(line) * line["quantity"]
+        return PlannedEdit(flavour=flavour, line=place, quantity=0, refund=refund)
+    line = lines[0]
+    if flavour == "reduce":
+        quantity = rng.randint(1, line["quantity"] - 1)
+        refund = line_price(line) * (line["quantity"] - quantity)
+        return PlannedEdit(flavour=flavour, line=0, quantity=quantity, refund=refund)
+    product = CATALOGUE_BY_TITLE[line["product"]]
+    target = rng.choice(product.swaps_for(line["variant"]))
+    refund = (product.price(line["variant"]) - product.price(target)) * line["quantity"]
+    return PlannedEdit(
+        flavour=flavour, line=0, quantity=line["quantity"], swap_to=(product.title, target), refund=refund
+    )

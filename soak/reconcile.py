@@ -3,10 +3,18 @@
 - lost: a request that is not in a terminal state with a reason (completed; failed with a failure code;
   rejected with the merchant's message), i.e. stuck, or failed/rejected without saying why;
 - duplicated: an order Shopify applied more than one `orderCancel` or more than one refund to (from
-  `/_devstore/calls`, counting only calls whose outcome is `ok`, and from the order's refunds);
+  `/_devstore/calls`, counting only calls whose outcome is `ok`, and from the order's refunds), or an item
+  edit committed more than once (`orderEditCommit` calls carry no order id: they are told apart by the
+  request number in their staff note);
 - mismatched: an order whose mirror differs from the store (cancelled or not, fulfilment, payment state,
-  shipping address), a completed request whose effect the store does not show, or a request the portal
-  says did not happen that the store shows applied.
+  shipping address, line quantities), a completed request whose effect the store does not show, or a
+  request the portal says did not happen that the store shows applied. For an item edit: completed means
+  the store's lines are the preview's with exactly the request's changes (a swapped line at 0 and one new
+  line of the new variant), one commit, and for a partial refund one refund of the difference (the
+  request's amount, and the soak's planned difference when the row says it); not completed means one
+  commit or refund of its own is too many and the lines are as the shopper saw them. A commit no item edit
+  request asked for is a mismatch too (an edit the soak planned but never got priced must not reach the
+  store).
 
 It reads plain data (rows as dicts, the devstore's JSON), so it can be checked on its own.
 """
@@ -84,15 +92,36 @@ def _target(call: dict) -> str | None:
 
 
 def _refund_total(order: dict) -> Decimal:
+    return _refunded(order.get("refunds") or [])
+
+
+def _refunded(refunds: list[dict]) -> Decimal:
     return sum(
         (
             Decimal(str(t["amount"]))
-            for refund in order.get("refunds") or []
+            for refund in refunds
             for t in refund.get("transactions") or []
             if t.get("kind") == "refund" and t.get("status") == "success"
         ),
         Decimal(0),
     )
+
+
+def _number(gid: Any) -> int | None:
+    """The number behind a gid (`gid://shopify/ProductVariant/49`) or the number itself."""
+    if gid is None or gid == "":
+        return None
+    return int(str(gid).rsplit("/", 1)[-1])
+
+
+def _edit_commits(calls: list[dict]) -> Counter:
+    """Applied `orderEditCommit` calls by the request their staff note names (None: it names none)."""
+    found: Counter = Counter()
+    for call in calls:
+        if call.get("operation") == "orderEditCommit" and call.get("outcome") == "ok":
+            marks = REQUEST_MARK.findall((call.get("variables") or {}).get("staffNote") or "")
+            found[int(marks[0]) if marks else None] += 1
+    return found
 
 
 def reconcile(
@@ -121,6 +150,13 @@ def reconcile(
             verdict.lost.append(f"{name}: rejected without a reason")
 
     # duplicated
+    commits = _edit_commits(calls)
+    for request in requests:
+        if request["kind"] == "item_edit" and commits[request["id"]] > 1:
+            verdict.duplicated.append(
+                f"request #{request['id']} (item_edit, {request['state']}): "
+                f"{commits[request['id']]} orderEditCommit applied"
+            )
     applied: dict[str, list[dict]] = defaultdict(list)
     for call in calls:
         if call.get("outcome") == "ok":
@@ -152,8 +188,23 @@ def reconcile(
             differences.append(f"payment {mine['financial_status']!r} vs {store.get('financial_status')!r}")
         if not same_address(mine["shipping_address"], store.get("shipping_address")):
             differences.append("shipping address differs")
+        if "lines" in mine:
+            store_lines = {
+                line["admin_graphql_api_id"]: line["current_quantity"] for line in store["line_items"]
+            }
+            if mine["lines"] != store_lines:
+                differences.append(f"line quantities {mine['lines']} vs {store_lines}")
         if differences:
             verdict.mismatched.append(f"{store.get('name')} {gid}: mirror differs: " + "; ".join(differences))
+
+    # mismatched: an edit no request asked for
+    edit_requests = {request["id"] for request in requests if request["kind"] == "item_edit"}
+    for mark, count in sorted(commits.items(), key=lambda item: item[0] or 0):
+        if mark not in edit_requests:
+            verdict.mismatched.append(
+                f"{count} orderEditCommit applied for "
+                + (f"request #{mark}, which is no item edit request" if mark else "no request")
+            )
 
     # mismatched: each request's effect in the store
     for request in requests:
@@ -163,7 +214,10 @@ def reconcile(
         if in_store is None:
             verdict.mismatched.append(f"{name}: order {gid} is not in the store")
             continue
-        problem = _effect_problem(request, in_store, applied[gid])
+        if request["kind"] == "item_edit":
+            problem = _edit_problem(request, in_store, commits[request["id"]])
+        else:
+            problem = _effect_problem(request, in_store, applied[gid])
         if problem:
             verdict.mismatched.append(f"{name} on {in_store.get('name')}: {problem}")
     return verdict
@@ -208,4 +262,56 @@ def _effect_problem(request: Mapping[str, Any], store: dict, applied: list[dict]
             )
     elif refund == "none" and refunds:
         return f"completed without a refund, but the store shows {len(refunds)} refunds"
+    return None
+
+
+def _edit_problem(request: Mapping[str, Any], store: dict, commits: int) -> str | None:
+    """An item edit's lines and refund in the store against what the request says (see the module's
+    docstring)."""
+    state = request["state"]
+    before = {
+        line["gid"]: line["current_quantity"] for line in (request["edit_preview"] or {}).get("lines", [])
+    }
+    lines = {line["admin_graphql_api_id"]: line for line in store.get("line_items") or []}
+    added = [line for gid, line in lines.items() if gid not in before]
+    refunds = store.get("refunds") or []
+    ours = [r for r in refunds if _marked(r.get("note"), request)]
+    if state != "completed":
+        if commits or ours:
+            return f"{state}, but the store applied this request's edit ({commits}) or refund ({len(ours)})"
+        now = {gid: lines[gid]["current_quantity"] if gid in lines else None for gid in before}
+        if now != before or added:
+            return (
+                f"{state}, but the store's lines are {now} (+{len(added)} added), not the preview's {before}"
+            )
+        return None
+    if commits != 1:
+        return f"completed, but the store applied {commits} orderEditCommit for it"
+    expected = dict(before)
+    swaps: Counter = Counter()
+    for change in request["line_changes"] or []:
+        expected[change["line_item_gid"]] = 0 if change.get("swap_to") else change["quantity"]
+        if change.get("swap_to"):
+            swaps[(_number(change["swap_to"]), change["quantity"])] += 1
+    now = {gid: lines[gid]["current_quantity"] if gid in lines else None for gid in expected}
+    if now != expected:
+        return f"completed, but the store's lines are {now}, not {expected}"
+    got = Counter((_number(line.get("variant_id")), line["current_quantity"]) for line in added)
+    if got != swaps:
+        return f"completed, but the lines added are {sorted(got.items())}, not {sorted(swaps.items())}"
+    planned = request.get("planned_refund")
+    if request["refund"] == "partial":
+        total = _refunded(ours)
+        if len(ours) != 1 or total != Decimal(str(request["refund_amount"])):
+            return (
+                f"completed with a partial refund of {request['refund_amount']}, but the store shows "
+                f"{len(ours)} of our refunds totalling {total}"
+            )
+        if planned is not None and total != Decimal(str(planned)):
+            return f"completed with a refund of {total}, but the edit takes {planned} off the order"
+    elif refunds:
+        return f"completed without a refund, but the store shows {len(refunds)} refunds"
+    elif planned is not None and Decimal(str(planned)) > 0:
+        # The soak's merchant never refunds an edit less than the default: the paid difference is owed.
+        return f"completed without a refund, but the edit takes {planned} off a paid order"
     return None

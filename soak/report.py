@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from soak.run import PRICE_ATTEMPTS, PRICE_RETRY_SECONDS
+
 if TYPE_CHECKING:
     from soak.reconcile import Verdict
     from soak.run import Soak
@@ -23,6 +25,37 @@ def _machine() -> str:
         pass
     system = f"{platform.system()} {platform.machine()}"
     return f"{system}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}"
+
+
+def _item_edits(soak: Soak) -> list[str]:
+    """What the item edits asked for, and how their pricing went: an edit is priced live before it is a
+    request, so one Shopify never priced is not a request (neither lost nor in the table above)."""
+    stats = soak.stats
+    planned = stats.get("edits_planned") or {}
+    if not planned:
+        return []
+    flavours = ", ".join(f"{flavour} {count}" for flavour, count in sorted(planned.items()))
+    unpriced = stats["unpriced"]
+    lines = [
+        f"Item edits planned: {sum(planned.values())} ({flavours}). Priced by Shopify before the submit, "
+        f"as the shopper's confirm page does, asking again up to {PRICE_ATTEMPTS} times "
+        f"{PRICE_RETRY_SECONDS:g} s apart while Shopify was unavailable: "
+        f"{stats['priced_after_retry']} needed more than one try "
+        f"({stats['price_retries']} tries failed). Never priced: {len(unpriced) or 'none'}; such an edit "
+        "never became a request, so it is not lost, and the reconciliation still counts any commit no "
+        "request asked for as a mismatch.",
+        "",
+    ]
+    if unpriced:
+        lines += [*(f"- never priced: {item}" for item in unpriced[:20]), ""]
+    if stats["priced_differently"]:
+        lines += [
+            "Priced differently from the plan's difference (no taxes, shipping unchanged):",
+            "",
+            *(f"- {item}" for item in stats["priced_differently"][:20]),
+            "",
+        ]
+    return lines
 
 
 def write_report(path: Path, *, soak: Soak, verdict: Verdict, total_seconds: float) -> None:
@@ -61,6 +94,7 @@ def write_report(path: Path, *, soak: Soak, verdict: Verdict, total_seconds: flo
         f"shopper asked: {soak.stats['fulfilled']} (and {soak.stats['fulfil_refused']} too late, already "
         f"cancelled). Moderated decisions: {soak.stats['moderated']}.",
         "",
+        *_item_edits(soak),
         "## The store's view",
         "",
         "Admin API mutations received, by outcome (`ok` is applied; `fault:*` and `throttled` were not):",

@@ -21,11 +21,14 @@ from typing import TYPE_CHECKING, Any
 from cryptography.fernet import Fernet
 from tqdm import tqdm
 
-from soak.plan import Plan, PlannedRequest, make_plan
+from soak.plan import CATALOGUE, CATALOGUE_STOCK, Plan, PlannedRequest, make_plan
 from soak.processes import ROOT, Cluster, Managed, Redis, free_port, http_ok, start_devstore, wait_until
 
 if TYPE_CHECKING:
+    from cancellations.models import Request
+    from cancellations.services.item_edits import PricedEdit
     from devstore.testing import Devstore
+    from shopify_sync.models import Order
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_soak"
 SHOP_DOMAIN = "soak.myshopify.com"
@@ -37,6 +40,10 @@ CLIENT_SECRET = "soak-client-secret"  # noqa: S105 - also signs the webhooks, as
 TOKEN_LIFETIME_SECONDS = 20
 SECRET_KEY = "soak-only-secret-key-" + "x" * 30
 RESERVE_SECONDS = 45  # kept at the end of the time budget for the final sync, the reconciliation, cleanup
+# An item edit is priced live (several Admin API calls, one of them a mutation the client does not resend
+# after a timeout), as the shopper's confirm page does; a shopper whose page says "try again" tries again.
+PRICE_ATTEMPTS = 6
+PRICE_RETRY_SECONDS = 1.0
 
 
 def log(message: str) -> None:
@@ -156,7 +163,19 @@ class Soak:
         self._store: Devstore | None = None  # used as an HTTP client
         self.workers: list[Managed] = []
         self.notes: list[str] = []
-        self.stats: dict[str, Any] = {"refused": {}, "fulfilled": 0, "fulfil_refused": 0, "moderated": 0}
+        self.stats: dict[str, Any] = {
+            "refused": {},
+            "fulfilled": 0,
+            "fulfil_refused": 0,
+            "moderated": 0,
+            "price_retries": 0,
+            "priced_after_retry": 0,
+            "unpriced": [],
+            "priced_differently": [],
+        }
+        self.variant_ids: dict[tuple[str, str], int] = {}
+        self.variant_gids: dict[tuple[str, str], str] = {}
+        self.planned_refunds: dict[int, Decimal] = {}  # item edit request pk -> the plan's difference
         self.stop_event = threading.Event()
         self.killed: set[str] = set()
         self.crashes: list[str] = []
@@ -312,8 +331,27 @@ class Soak:
 
         from shopify_sync import sync
 
+        for product in CATALOGUE:
+            created = self.store.create_product(
+                title=product.title,
+                options=[product.option],
+                variants=[
+                    {
+                        "options": [value],
+                        "price": price,
+                        "sku": f"SOAK-{product.title.split()[-1].upper()}-{value.upper()}",
+                        "inventory_quantity": CATALOGUE_STOCK,
+                    }
+                    for value, price in product.variants
+                ],
+            )
+            for variant in created["variants"]:
+                self.variant_ids[(product.title, variant["title"])] = variant["id"]
+                self.variant_gids[(product.title, variant["title"])] = variant["admin_graphql_api_id"]
+
         def create(order) -> None:
-            order.legacy_id = self.store.post("/_devstore/orders", order.devstore_body())["legacy_id"]
+            body = order.devstore_body(self.variant_ids)
+            order.legacy_id = self.store.post("/_devstore/orders", body)["legacy_id"]
 
         with ThreadPoolExecutor(8) as pool:
             list(tqdm(pool.map(create, plan.orders), total=len(plan.orders), desc="orders", file=sys.stderr))
@@ -501,16 +539,24 @@ class Soak:
             legacy_id = planned.order.legacy_id
             assert legacy_id is not None  # seed() created every planned order in the store
             order = Order.objects.select_related("shop").get(pk=order_pk[legacy_id])
+            shopper = self.shoppers[planned.order.email]
+            language = "ko" if planned.order.country == "KR" else "en"
             try:
-                request = request_submit(
-                    order=order,
-                    shopper=self.shoppers[planned.order.email],
-                    kind=planned.kind,
-                    reason_code=planned.reason_code,
-                    reason_text=planned.reason_text,
-                    address=planned.new_address,
-                    language="ko" if planned.order.country == "KR" else "en",
-                )
+                if planned.kind == "item_edit":
+                    edited = self.submit_edit(planned, order, shopper, language, lock)
+                    if edited is None:
+                        return
+                    request = edited
+                else:
+                    request = request_submit(
+                        order=order,
+                        shopper=shopper,
+                        kind=planned.kind,
+                        reason_code=planned.reason_code,
+                        reason_text=planned.reason_text,
+                        address=planned.new_address,
+                        language=language,
+                    )
             except RequestNotAllowed as refused:
                 with lock:
                     self.stats["refused"][refused.code] = self.stats["refused"].get(refused.code, 0) + 1
@@ -544,6 +590,7 @@ class Soak:
                 Policy.objects.filter(pk=policy.pk).update(
                     auto_approve_cancels=not moderated,
                     auto_approve_address_changes=not moderated,
+                    auto_approve_item_edits=not moderated,
                     default_refund=refunds[0] if refunds else "full",
                 )
                 list(pool.map(one, block))
@@ -558,6 +605,59 @@ class Soak:
         for thread in threads:
             thread.join(timeout=max(5.0, self.left() - RESERVE_SECONDS))
         self.stats["submitted"] = Request.objects.count()
+
+    def submit_edit(
+        self, planned: PlannedRequest, order: Order, shopper: Any, language: str, lock: threading.Lock
+    ) -> Request | None:
+        """What the shopper's edit and confirm pages do: Shopify prices the change, the shopper confirms
+        it. A price Shopify could not give ("try again in a minute") is asked again, up to
+        `PRICE_ATTEMPTS` times; None when it never came: no request exists, and the run's stats say so."""
+        from cancellations import item_edits
+        from cancellations.errors import RequestNotAllowed
+        from cancellations.services.item_edits import item_edit_price, item_edit_submit
+        from shopify_sync.order_edits import LineChange
+
+        edit = planned.edit
+        assert edit is not None  # planned with every item edit
+        lines = list(order.line_items.order_by("position").values_list("shopify_gid", flat=True))
+        change = LineChange(
+            line_item_gid=lines[edit.line],
+            quantity=edit.quantity,
+            swap_to=self.variant_gids[edit.swap_to] if edit.swap_to else None,
+        )
+        priced: PricedEdit | None = None
+        for attempt in range(1, PRICE_ATTEMPTS + 1):
+            try:
+                priced = item_edit_price(order=order, shopper=shopper, changes=[change])
+                break
+            except RequestNotAllowed as refused:
+                if refused.code != "shopify_unavailable":
+                    raise
+                with lock:
+                    self.stats["price_retries"] += 1
+                if attempt < PRICE_ATTEMPTS:
+                    time.sleep(PRICE_RETRY_SECONDS)
+        what = f"{edit.flavour} on {order.name} (plan position {planned.position})"
+        if priced is None:
+            with lock:
+                self.stats["unpriced"].append(what)
+            return None
+        with lock:
+            self.stats["priced_after_retry"] += int(attempt > 1)
+            if priced.refund_due != edit.refund:
+                self.stats["priced_differently"].append(
+                    f"{what}: Shopify owes {priced.refund_due}, the plan {edit.refund}"
+                )
+        request = item_edit_submit(
+            order=order,
+            shopper=shopper,
+            line_changes=[item_edits.change_as_dict(c) for c in priced.changes],
+            snapshot=priced.snapshot,
+            language=language,
+        )
+        with lock:
+            self.planned_refunds[request.pk] = edit.refund
+        return request
 
     # -- drain and verdict -----------------------------------------------------------------------------
 
@@ -611,11 +711,12 @@ class Soak:
 
     def verdict(self):
         from cancellations.models import Request
-        from shopify_sync.models import Order
+        from shopify_sync.models import LineItem, Order
         from soak.reconcile import reconcile
 
-        requests = list(
-            Request.objects.values(
+        requests: list[dict[str, Any]] = [
+            dict(row)
+            for row in Request.objects.values(
                 "id",
                 "kind",
                 "state",
@@ -624,11 +725,19 @@ class Soak:
                 "refund",
                 "refund_amount",
                 "requested_address",
+                "line_changes",
+                "edit_preview",
                 "order__shopify_gid",
             )
-        )
+        ]
+        for row in requests:
+            if row["id"] in self.planned_refunds:
+                row["planned_refund"] = self.planned_refunds[row["id"]]
+        lines: dict[str, dict[str, int]] = {}
+        for line in LineItem.objects.values("order__shopify_gid", "shopify_gid", "current_quantity"):
+            lines.setdefault(line["order__shopify_gid"], {})[line["shopify_gid"]] = line["current_quantity"]
         mirror = {
-            row["shopify_gid"]: row
+            row["shopify_gid"]: {**row, "lines": lines.get(row["shopify_gid"], {})}
             for row in Order.objects.values(
                 "shopify_gid", "cancelled_at", "fulfillment_status", "financial_status", "shipping_address"
             )
@@ -643,6 +752,7 @@ class Soak:
 
     def run(self):
         plan = make_plan(requests=self.options.requests, seed=self.options.seed)
+        self.stats["edits_planned"] = edit_flavours(plan)
         with self.timeline.phase("set-up"):
             self.start_infrastructure()
             self.seed(plan)
@@ -670,6 +780,18 @@ class Soak:
                 + "; ".join(self.crashes)
             )
         return verdict
+
+
+def edit_flavours(plan: Plan) -> dict[str, int]:
+    """The plan's item edits by flavour, a swap by whether it costs less or the same."""
+    found: dict[str, int] = {}
+    for request in plan.requests:
+        if request.edit is not None:
+            flavour = request.edit.flavour
+            if flavour == "swap":
+                flavour = "swap, cheaper" if request.edit.refund > 0 else "swap, same price"
+            found[flavour] = found.get(flavour, 0) + 1
+    return found
 
 
 def _call_outcomes(calls: list[dict]) -> dict[str, int]:

@@ -25,7 +25,7 @@ from cancellations.mutations.base import (
     register,
 )
 from cancellations.policy import push_blocker
-from shopify_sync.order_edits import EditableOrder, LineChange, PriceChanged
+from shopify_sync.order_edits import EditableOrder, EditStale, LineChange, PriceChanged
 from shopify_sync.types import OrderData
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ class OrderEditCommit(MutationUnit[EditTruth]):
 
     def send(self, client: ShopifyClient, mutation: ShopifyMutation, truth: EditTruth) -> Answer:
         expected = mutation.variables.get("expect_outstanding")
+        snapshot = {"lines": mutation.variables["snapshot_lines"]}
         try:
             updated_at = client.order_edit_commit(
                 order_gid=mutation.variables["order_gid"],
@@ -90,13 +91,17 @@ class OrderEditCommit(MutationUnit[EditTruth]):
                 notify_customer=mutation.variables["notify"],
                 staff_note=mutation.variables["staff_note"],
                 expect_outstanding=Decimal(expected) if expected is not None else None,
+                still_valid=lambda current: item_edits.changed_since_preview(snapshot, current),
             )
-        except PriceChanged as exc:
+        except (PriceChanged, EditStale) as exc:
             raise Blocked(Request.Failure.ORDER_CHANGED, str(exc)) from exc
         return Answer(result_id=updated_at, detail={"updated_at": updated_at})
 
     def not_confirmed_message(self, truth: EditTruth) -> str:
-        return "Shopify did not show the edited items"
+        return (
+            "Shopify does not show the edited items as asked: the order changed while the edit was "
+            "committed; look at the order in Shopify before retrying"
+        )
 
 
 def _changes(mutation: ShopifyMutation) -> list[LineChange]:

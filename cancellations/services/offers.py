@@ -89,14 +89,17 @@ def offers_decline(*, order: Order, offer_ids: Iterable[int], now: datetime | No
     )
 
 
-def bonuses_issue(*, order_ids: Iterable[int], now: datetime | None = None) -> int:
+def bonuses_issue(*, order_ids: Iterable[int] | None, now: datetime | None = None) -> int:
     """Taken keep-the-order bonuses whose order has shipped become requests the outbox pushes (one each,
     once: the offer row is locked and linked to its request in one transaction). A cancelled order's
-    bonus is never issued. Called when the mirror shows orders changed, and right after a take."""
+    bonus is never issued. Called when the mirror shows orders changed, right after a take, and by the
+    sweeper for every order (`order_ids=None`)."""
     now = now or timezone.now()
     issued = 0
-    waiting = RetentionOffer.objects.filter(
-        order_id__in=list(order_ids),
+    offers = RetentionOffer.objects.all()
+    if order_ids is not None:
+        offers = offers.filter(order_id__in=list(order_ids))
+    waiting = offers.filter(
         kind=RetentionOffer.Kind.KEEP_BONUS,
         outcome=RetentionOffer.Outcome.TAKEN,
         request__isnull=True,

@@ -47,6 +47,7 @@ from shopify_sync.errors import (
     ShopifyAuthError,
     ShopifyError,
     ShopifyGraphQLError,
+    ShopifyShopUnavailable,
     ShopifyTransientError,
     ShopifyUserError,
 )
@@ -271,7 +272,7 @@ def request_push(
             outcome = _transient(lease, exc)
         except ShopifyUserError as exc:
             outcome = _fail(lease, Request.Failure.SHOPIFY_REFUSED, _user_error_message(exc))
-        except ShopifyAuthError as exc:
+        except (ShopifyAuthError, ShopifyShopUnavailable) as exc:
             outcome = _fail(lease, Request.Failure.SHOPIFY_UNAVAILABLE, str(exc))
         except (ShopifyGraphQLError, ShopifyError) as exc:
             outcome = _fail(lease, Request.Failure.SHOPIFY_REFUSED, str(exc))
@@ -351,7 +352,8 @@ def _advance(lease: _Lease, mutation: ShopifyMutation, unit: MutationUnit[Any]) 
         return _fail(
             lease,
             Request.Failure.NOT_CONFIRMED,
-            f"Shopify's job {mutation.result_id} finished without the change: {unit.not_confirmed_message(truth)}",
+            f"Shopify's job {mutation.result_id} finished without the change: "
+            f"{unit.not_confirmed_message(truth)}",
             job_id=mutation.result_id,
         )
     return _send(lease, mutation, unit, truth, sent_before=sent_before)
@@ -394,6 +396,10 @@ def _send(
         return _fail(lease, exc.failure, exc.message)
     except ShopifyUserError as exc:
         return _refused(lease, mutation, unit, exc, sent_before=sent_before)
+    except ShopifyShopUnavailable:
+        # Refused before anything ran (the shop is frozen, locked or gone): the call is not "sent".
+        _row(lease, mutation, None, state=state_before, answered_at=lease.now())
+        raise
     except ShopifyTransientError as exc:
         if not exc.may_have_applied:
             # The call never reached Shopify (refused connection, 429): nothing to settle.

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cancellations.errors import RequestNotAllowed
-from cancellations.models import Request, RequestEvent
+from cancellations.models import FulfilmentHold, Request, RequestEvent
 from cancellations.policy import MESSAGES
-from cancellations.queue import enqueue_notification_on_commit
+from cancellations.queue import enqueue_holds_after_request_on_commit, enqueue_notification_on_commit
 
 SYSTEM = "system"
 SHOPPER = "shopper"
@@ -137,7 +137,14 @@ def request_move(
             detail=detail,
             notify=(to in NOTIFYING_STATES) if notify is None else notify,
         )
+        if to not in Request.OPEN_STATES and _holds_on(request.order_id):
+            # The shopper's change is settled: the order may go to the warehouse (`services.holds`).
+            enqueue_holds_after_request_on_commit(request.pk)
     return request
+
+
+def _holds_on(order_id: int) -> bool:
+    return FulfilmentHold.objects.filter(order_id=order_id, state=FulfilmentHold.State.HELD).exists()
 
 
 class LeaseLost(Exception):

@@ -27,6 +27,8 @@ EXPECTED_PERMISSIONS = {
     "cancellations.change_policy",
     "cancellations.view_cancelreason",
     "cancellations.change_cancelreason",
+    "cancellations.view_fulfilmenthold",
+    "cancellations.view_retentionoffer",
     "shopify_sync.view_order",
     "shopify_sync.view_customer",
     "shopify_sync.view_lineitem",

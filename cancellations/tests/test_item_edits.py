@@ -441,3 +441,44 @@ def test_the_console_shows_the_edit_and_approves_it_with_shopifys_difference(cli
         "orderEditCommit",
         "refundCreate",
     ]
+
+
+def test_an_order_shipped_while_the_edit_is_staged_is_not_committed(tee, shopper, monkeypatch):
+    from shopify_sync.client import ShopifyClient
+
+    request = submit(tee, shopper, swap(tee, "S"))
+    execute = ShopifyClient.execute
+
+    def ship_after_staging(self, document, operation, *args, **kwargs):
+        answer = execute(self, document, operation, *args, **kwargs)
+        if operation == "OrderEditSetQuantity":  # the warehouse ships between staging and commit
+            tee.shopify.fulfill(tee.order.legacy_id)
+        return answer
+
+    monkeypatch.setattr(ShopifyClient, "execute", ship_after_staging)
+    request = push(request)
+
+    assert request.state == Request.State.FAILED
+    assert request.failure_code == Request.Failure.ORDER_CHANGED
+    assert commits(tee) == []
+    assert [line["current_quantity"] for line in tee.lines()] == [2, 1]
+
+
+def test_an_order_shipped_at_the_very_moment_of_the_commit_is_refused_whole(tee, shopper, monkeypatch):
+    from shopify_sync.client import ShopifyClient
+
+    request = submit(tee, shopper, reduce(tee))
+    execute = ShopifyClient.execute
+
+    def ship_just_before_commit(self, document, operation, *args, **kwargs):
+        if operation == "OrderEditCommit":
+            tee.shopify.fulfill(tee.order.legacy_id)
+        return execute(self, document, operation, *args, **kwargs)
+
+    monkeypatch.setattr(ShopifyClient, "execute", ship_just_before_commit)
+    request = push(request)
+
+    assert request.state == Request.State.FAILED
+    assert request.failure_code == Request.Failure.SHIPPED
+    assert commits(tee) == []  # Shopify refused it; nothing half-applied
+    assert mutations(tee.shopify, "refundCreate", outcome=None) == []

@@ -574,3 +574,17 @@ def test_a_cancel_job_that_finishes_without_cancelling_fails_the_request_once(
     assert "finished without the change" in request.last_error
     assert len(mutations(shopify, "orderCancel", order, outcome=None)) == 1  # never resent in a loop
     assert shopify.order(order.legacy_id)["cancelled_at"] is None
+
+
+def test_a_frozen_shop_fails_the_push_at_once_saying_so(policy, shopper, shopify, store_order):
+    order = store_order()
+    shopify.set_shop_state("frozen")
+    request = cancel(order, shopper)
+
+    request = push(request)
+
+    assert request.state == Request.State.FAILED
+    assert request.failure_code == Request.Failure.SHOPIFY_UNAVAILABLE
+    assert "frozen" in request.last_error
+    assert request.attempts == 1  # not retried: nothing will change until the merchant pays
+    assert mutations(shopify, "orderCancel", order, outcome=None) == []

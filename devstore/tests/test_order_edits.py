@@ -403,3 +403,20 @@ def test_an_edit_of_an_order_cancelled_meanwhile_is_refused(shop: Shop) -> None:
     refused = shop.run("Commit", id=calc)
     assert refused["order"] is None
     assert refused["userErrors"] == [{"field": None, "message": "The order cannot be edited."}]
+
+
+def test_a_line_fulfilled_after_it_was_staged_refuses_the_whole_commit(shop: Shop) -> None:
+    edit_id, _ = shop.begin()
+    staged = shop.run("SetQuantity", id=edit_id, line=shop.line_gid(0), quantity=0, restock=True)
+    assert staged["userErrors"] == []
+    shop.store.fulfill(shop.order["legacy_id"])
+
+    committed = shop.run("Commit", id=edit_id, staffNote="late")
+
+    assert committed["userErrors"] == [
+        {"field": None, "message": "The quantity can't be lower than the fulfilled quantity."}
+    ]
+    assert [line["current_quantity"] for line in shop.store.order(shop.order["legacy_id"])["line_items"]] == [
+        2,
+        1,
+    ]

@@ -173,3 +173,18 @@ def test_order_delete_sends_only_the_id(hooked: Devstore, receiver: Receiver) ->
     assert status == 200
     deleted = wait_for(lambda: receiver.by_topic("orders/delete"))
     assert json.loads(deleted[0]["body"]) == {"id": order["legacy_id"]}
+
+
+def test_duplicate_event_sends_one_event_under_two_webhook_ids(hooked: Devstore, receiver: Receiver) -> None:
+    hooked.fault("duplicate_event", count=1)
+    created = hooked.create_order()
+
+    pair = wait_for(lambda: len(receiver.requests) >= 2 and receiver.requests)
+
+    assert [json.loads(r["body"])["id"] for r in pair[:2]] == [created["legacy_id"]] * 2
+    first, second = (r["headers"] for r in pair[:2])
+    assert first["x-shopify-event-id"] == second["x-shopify-event-id"]
+    assert first["x-shopify-webhook-id"] != second["x-shopify-webhook-id"]
+    assert first["x-shopify-topic"] == second["x-shopify-topic"]
+    log = wait_for(lambda: len(hooked.webhooks()) >= 2 and hooked.webhooks())
+    assert len({e["webhook_id"] for e in log[:2]}) == 2 and len({e["event_id"] for e in log[:2]}) == 1

@@ -29,3 +29,18 @@ def test_it_refuses_in_production(settings):
     with pytest.raises(CommandError, match="DEBUG=true"):
         call_command("seed_demo")
     assert not get_user_model().objects.exists()
+
+
+def test_the_demo_store_holds_fulfilment_and_offers_a_bonus_but_keeps_a_merchants_edits(settings):
+    from cancellations.models import Policy
+
+    settings.DEBUG = True
+    settings.SHOPIFY_SHOP_DOMAIN = "devstore.myshopify.com"
+    call_command("seed_demo")
+    policy = Policy.objects.get()
+    assert policy.hold_fulfilment and policy.offer_keep_bonus and policy.keep_bonus_percent == 10
+
+    policy.hold_fulfilment = False
+    policy.save()
+    call_command("seed_demo")
+    assert not Policy.objects.get().hold_fulfilment

@@ -61,16 +61,26 @@ def webhook_delivery_accept(*, delivery: IncomingDelivery) -> Accepted:
 
 
 def webhook_deliveries_store(*, deliveries: list[IncomingDelivery]) -> list[int]:
-    """Store deliveries once per `webhook_id` (Shopify's retries repeat it); ids of the new ones to process.
+    """Store deliveries once per `webhook_id` (Shopify's retries repeat it) and once per event (shop,
+    topic and `X-Shopify-Event-Id`: one event comes under a webhook id per subscription, and may come
+    again); ids of the new ones to process.
 
-    One `INSERT … ON CONFLICT DO NOTHING RETURNING` statement for the whole batch: the unique webhook id
-    decides, in the database, which copies are new, so a repeat (or a second drain of the same entries)
-    stores nothing and queues nothing. A topic the portal does not handle is stored already processed.
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING` statement for the whole batch: the unique webhook id and
+    the unique event (`webhook_event_once`) decide, in the database, which copies are new, so a repeat (or a
+    second drain of the same entries) stores nothing and queues nothing, even when another request or drain
+    stores the same event at the same moment. The conflict has no target so that either constraint skips
+    the row (naming one would make the other raise). A topic the portal does not handle is stored already
+    processed.
     """
-    first_copies: dict[str, IncomingDelivery] = {}
+    unique: list[IncomingDelivery] = []
+    seen: set[tuple[str, ...]] = set()
     for delivery in deliveries:
-        first_copies.setdefault(delivery.webhook_id, delivery)
-    unique = list(first_copies.values())
+        keys: set[tuple[str, ...]] = {("webhook", delivery.webhook_id)}
+        if delivery.event_id:
+            keys.add(("event", delivery.shop_domain, delivery.topic, delivery.event_id))
+        if keys.isdisjoint(seen):
+            unique.append(delivery)
+        seen |= keys
     if not unique:
         return []
     rows = [
@@ -98,7 +108,7 @@ def webhook_deliveries_store(*, deliveries: list[IncomingDelivery]) -> list[int]
     columns = ", ".join(quote(column_name(WebhookDelivery._meta, f.name)) for f in fields)
     values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
     returning = f"{quote('id')}, {quote('webhook_id')}"
-    conflict = f"ON CONFLICT ({quote('webhook_id')}) DO NOTHING RETURNING {returning}"
+    conflict = f"ON CONFLICT DO NOTHING RETURNING {returning}"
     sql = f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -68,6 +68,7 @@ def webhook_headers(
     topic: str,
     body: bytes,
     webhook_id: str | None = None,
+    event_id: str | None = None,
     secret: str | None = SECRET,
     shop_domain: str = SHOP_DOMAIN,
 ) -> dict[str, str]:
@@ -76,7 +77,7 @@ def webhook_headers(
         "X-Shopify-Shop-Domain": shop_domain,
         "X-Shopify-API-Version": "2026-07",
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": str(uuid.uuid4()) if event_id is None else event_id,
         "X-Shopify-Triggered-At": "2026-07-01T09:00:00.000000Z",
     }
     if secret is not None:

@@ -143,3 +143,29 @@ def test_an_api_version_shopify_no_longer_serves_fails_and_a_deprecated_one_warn
         statuses, output, _ = check()
         assert statuses["api version"] == "warn"
         assert "deprecation-practices" in output
+
+
+@pytest.mark.parametrize(
+    ("state", "said"),
+    [
+        ("frozen", "the shop devstore.myshopify.com is frozen (HTTP 402 Unavailable Shop): Shopify refuses"),
+        ("locked", "the shop devstore.myshopify.com is locked (HTTP 423 This store is unavailable)"),
+        ("gone", "the shop devstore.myshopify.com was not found (HTTP 404 Not Found)"),
+    ],
+)
+def test_a_shop_shopify_refuses_fails_the_connection_naming_its_state(connected, state, said):
+    connected.set_shop_state(state)
+
+    statuses, output, error = check()
+
+    assert statuses == {
+        "token": "ok",
+        "connection": "fail",
+        "scopes": "skip",
+        "protected data": "skip",
+        "webhooks": "skip",
+        "api version": "skip",
+    }
+    assert f"FAIL connection      {said}" in output
+    assert connected.shop_state()["refused"] == 1
+    assert error is not None and error.returncode == 1 and "connection" in str(error)

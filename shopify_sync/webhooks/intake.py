@@ -7,7 +7,8 @@ disk wait; a worker then moves the stream into `WebhookDelivery` rows in batches
 
 What it promises: an entry leaves the stream only after its row is committed (XACK after the INSERT),
 so a drain that dies mid-batch leaves its entries pending and the next drain claims them again after
-`RECLAIM_AFTER_MS` (the INSERT ignores webhook ids already stored, so a second pass stores nothing twice).
+`RECLAIM_AFTER_MS` (the INSERT ignores webhook ids and events already stored, so a second pass stores
+nothing twice, and one event buffered under two webhook ids is stored once).
 Production Redis keeps an append-only file (docker-compose.yml), so a Redis restart keeps the stream;
 only a whole-machine crash can lose the last second of it, and only order topics are buffered, which the
 incremental sync repairs anyway (`topics.HEALED_BY_SYNC`).

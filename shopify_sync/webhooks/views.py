@@ -1,14 +1,16 @@
 """`POST /shopify/webhooks/`: verify, store, queue — and answer Shopify in milliseconds.
 
 Nothing here calls Shopify or reads the order: the body is checked (size, signature, shop), parsed as
-JSON, and kept once per `X-Shopify-Webhook-Id`: order topics in the Redis intake buffer when there is one
+JSON, and kept once per `X-Shopify-Webhook-Id` and once per event (`X-Shopify-Event-Id` of the shop and
+topic): order topics in the Redis intake buffer when there is one
 (a worker drains it into the database in batches; see `intake.py`), everything else stored in the
 database, its processing queued after the row commits.
 
 Answers: 413 over 1 MB (Content-Length checked before reading, and never more read than that); 401 for a
 missing or wrong signature (`SHOPIFY_CLIENT_SECRET` and every secret in `SHOPIFY_API_SECRET` are tried, for
 rotation) or another shop's domain, nothing stored; 400 without a webhook id or topic, or when the body is
-not a JSON object; 200 otherwise. A repeated webhook id gets 200 and is neither stored nor processed again.
+not a JSON object; 200 otherwise. A repeated webhook id, or an event already kept under another webhook id,
+gets 200 and is neither stored nor processed again (in the Redis intake, the drain drops the copy).
 A topic the portal does not handle gets 200 and is stored already marked processed (visible in admin, never
 queued), so a stray subscription is noticed without Shopify retrying it. Once the delivery is kept the
 answer is 200 even if the broker is down: the `webhook_deliveries_retry_unprocessed` beat drains and
@@ -75,7 +77,7 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
         topic=topic,
         shop_domain=shop_domain,
         api_version=request.headers.get("X-Shopify-API-Version", "")[:16],
-        event_id=request.headers.get("X-Shopify-Event-Id", "")[:_MAX_HEADER_LENGTH],
+        event_id=request.headers.get("X-Shopify-Event-Id", "").strip()[:_MAX_HEADER_LENGTH],
         triggered_at=triggered_at,
         received_at=timezone.now(),
         body=body,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
+
+import pytest
 
 from soak.reconcile import reconcile
 
@@ -129,3 +132,158 @@ def test_a_request_the_portal_failed_but_the_store_applied_is_a_mismatch():
     # …and request #70's refund note is not request #7's
     other = _store(refunds=[{"note": "Self-service request #70 by x", "transactions": []}])
     assert not _verdict(requests=[failed], store=other, calls=[]).mismatched
+
+
+# -- item edits: two M tees and a gift wrap; the shopper takes one tee off, or swaps the tees for S ------
+
+TEE, WRAP, ADDED = "gid://shopify/LineItem/11", "gid://shopify/LineItem/12", "gid://shopify/LineItem/13"
+SIZE_M, SIZE_S = 501, 502
+PREVIEW_LINES = [
+    {"gid": TEE, "current_quantity": 2, "unfulfilled_quantity": 2, "variant_gid": f"v/{SIZE_M}"},
+    {"gid": WRAP, "current_quantity": 1, "unfulfilled_quantity": 1, "variant_gid": None},
+]
+REDUCE = [{"line_item_gid": TEE, "quantity": 1, "swap_to": None}]
+SWAP = [{"line_item_gid": TEE, "quantity": 2, "swap_to": f"gid://shopify/ProductVariant/{SIZE_S}"}]
+
+
+def _line(gid: str, quantity: int, variant: int | None = None) -> dict:
+    return {"admin_graphql_api_id": gid, "current_quantity": quantity, "variant_id": variant}
+
+
+def _edit_store(lines: list[dict], refunds: list[dict] | None = None) -> dict:
+    return _store(
+        cancelled_at=None,
+        financial_status="partially_refunded" if refunds else "paid",
+        line_items=lines,
+        refunds=refunds or [],
+    )
+
+
+def _edit_refund(amount: str, request_id: int = 7) -> dict:
+    return {
+        "note": f"Self-service request #{request_id}: partial refund",
+        "transactions": [{"kind": "refund", "status": "success", "amount": amount}],
+    }
+
+
+def _edit_request(changes=REDUCE, **fields) -> dict:
+    return (
+        _request(
+            kind="item_edit",
+            refund="partial",
+            refund_amount="10.00",
+            line_changes=changes,
+            edit_preview={"outstanding": "-10.00", "lines": PREVIEW_LINES},
+            planned_refund="10.00",
+        )
+        | fields
+    )
+
+
+def _commit(request_id: int = 7) -> dict:
+    return {
+        "operation": "orderEditCommit",
+        "outcome": "ok",
+        "variables": {
+            "id": "gid://shopify/CalculatedOrder/3",
+            "staffNote": f"Self-service request #{request_id} by ada@example.com: items changed",
+        },
+    }
+
+
+REDUCED = [_line(TEE, 1, SIZE_M), _line(WRAP, 1)]
+UNCHANGED = [_line(TEE, 2, SIZE_M), _line(WRAP, 1)]
+
+
+def _edit_verdict(request: dict, store: dict, calls: list[dict], mirror_lines: dict | None = None):
+    lines = {line["admin_graphql_api_id"]: line["current_quantity"] for line in store["line_items"]}
+    mirror = _mirror(
+        cancelled_at=None,
+        financial_status=store["financial_status"],
+        lines=mirror_lines if mirror_lines is not None else lines,
+    )
+    return _verdict(requests=[request], mirror=mirror, store=store, calls=calls)
+
+
+def test_a_completed_item_edit_the_store_shows_once_is_all_zero():
+    reduced = _edit_verdict(_edit_request(), _edit_store(REDUCED, [_edit_refund("10.00")]), [_commit()])
+    swapped = _edit_verdict(
+        _edit_request(SWAP, refund="none", refund_amount=None, planned_refund="0.00"),
+        _edit_store([_line(TEE, 0, SIZE_M), _line(WRAP, 1), _line(ADDED, 2, SIZE_S)]),
+        [_commit(), {**_commit(), "outcome": "fault:timeout"}],
+    )
+
+    assert reduced.ok, reduced.mismatched
+    assert swapped.ok, swapped.mismatched
+    assert reduced.states == Counter({"item_edit completed": 1})
+
+
+def test_an_item_edit_committed_twice_is_a_duplicate():
+    verdict = _edit_verdict(
+        _edit_request(), _edit_store(REDUCED, [_edit_refund("10.00")]), [_commit(), _commit()]
+    )
+
+    assert len(verdict.duplicated) == 1 and "2 orderEditCommit" in verdict.duplicated[0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "lines", "refunds", "expected"),
+    [
+        (REDUCE, UNCHANGED, [_edit_refund("10.00")], "lines are"),  # refunded, not edited
+        (REDUCE, [_line(TEE, 1, SIZE_M), _line(WRAP, 0)], [_edit_refund("10.00")], "lines are"),
+        (REDUCE, REDUCED, [_edit_refund("9.00")], "partial refund of 10.00"),
+        (REDUCE, REDUCED, [], "partial refund of 10.00"),
+        (SWAP, [_line(TEE, 0, SIZE_M), _line(WRAP, 1)], [_edit_refund("10.00")], "lines added"),
+        (SWAP, [_line(TEE, 0, SIZE_M), _line(WRAP, 1), _line(ADDED, 2, SIZE_M)], [], "lines added"),
+    ],
+)
+def test_a_completed_item_edit_the_store_does_not_show_is_a_mismatch(changes, lines, refunds, expected):
+    request = _edit_request(changes)
+    if not refunds and changes is SWAP:
+        request |= {"refund": "none", "refund_amount": None, "planned_refund": "0.00"}
+
+    verdict = _edit_verdict(request, _edit_store(lines, refunds), [_commit()])
+
+    assert len(verdict.mismatched) == 1 and expected in verdict.mismatched[0], verdict.mismatched
+
+
+def test_an_item_edit_refund_other_than_the_planned_difference_is_a_mismatch():
+    request = _edit_request(refund_amount="8.00", planned_refund="10.00")
+
+    verdict = _edit_verdict(request, _edit_store(REDUCED, [_edit_refund("8.00")]), [_commit()])
+
+    assert len(verdict.mismatched) == 1 and "takes 10.00 off" in verdict.mismatched[0]
+    owed = _edit_request(refund="none", refund_amount=None)
+    assert _edit_verdict(owed, _edit_store(REDUCED), [_commit()]).mismatched
+
+
+def test_a_failed_or_rejected_item_edit_leaves_the_order_as_the_shopper_saw_it():
+    failed = _edit_request(state="failed", failure_code="shipped", refund="", refund_amount=None)
+    rejected = _edit_request(state="rejected", decision_message="No", refund="", refund_amount=None)
+
+    assert _edit_verdict(failed, _edit_store(UNCHANGED), []).ok
+    assert _edit_verdict(rejected, _edit_store(UNCHANGED), []).ok
+    assert _edit_verdict(failed, _edit_store(REDUCED), [_commit()]).mismatched
+    assert _edit_verdict(rejected, _edit_store(REDUCED), []).mismatched  # edited by no one we know
+    assert _edit_verdict(failed, _edit_store(UNCHANGED, [_edit_refund("10.00")]), []).mismatched
+
+
+def test_a_commit_no_item_edit_request_asked_for_is_a_mismatch():
+    verdict = _edit_verdict(
+        _edit_request(), _edit_store(REDUCED, [_edit_refund("10.00")]), [_commit(), _commit(request_id=8)]
+    )
+    unmarked = {**_commit(), "variables": {"id": "gid://shopify/CalculatedOrder/4", "staffNote": "by hand"}}
+
+    assert verdict.mismatched == ["1 orderEditCommit applied for request #8, which is no item edit request"]
+    assert _verdict(calls=[CANCEL_OK, unmarked]).mismatched == ["1 orderEditCommit applied for no request"]
+
+
+def test_a_mirror_whose_line_quantities_differ_from_the_store_is_a_mismatch():
+    verdict = _edit_verdict(
+        _edit_request(),
+        _edit_store(REDUCED, [_edit_refund("10.00")]),
+        [_commit()],
+        mirror_lines={TEE: 2, WRAP: 1},
+    )
+
+    assert len(verdict.mismatched) == 1 and "line quantities" in verdict.mismatched[0]

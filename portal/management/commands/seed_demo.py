@@ -42,6 +42,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{'Created' if created else 'Kept'} the demo moderator {DEMO_MODERATOR_USERNAME}."
             )
+            if _demo_policy_ensure():
+                self.stdout.write(
+                    "Set the demo store's policy: fulfilment held during the windows, a 10% store-credit "
+                    "bonus offered for keeping an order."
+                )
         self.stdout.write(
             "Shoppers sign in with a code: enter the e-mail address at /accounts/login/code/ and copy "
             "the code from this console (development e-mail is printed here)."
@@ -71,3 +76,23 @@ def _moderator_ensure() -> bool:
         user.save(update_fields=["password"])
     user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
     return created
+
+
+def _demo_policy_ensure() -> bool:
+    """The demo store shows what a policy can do: holds on, the keep-the-order bonus offered. Only on a
+    new policy: a merchant's later edits in the console are kept."""
+    from decimal import Decimal
+
+    from cancellations.models import Policy
+    from cancellations.services.policies import policy_get_or_create
+    from shopify_sync.services.shops import shop_get_or_create_current
+
+    shop = shop_get_or_create_current()
+    if Policy.objects.filter(shop=shop).exists():
+        return False
+    policy = policy_get_or_create(shop=shop)
+    policy.hold_fulfilment = True
+    policy.offer_keep_bonus = True
+    policy.keep_bonus_percent = Decimal("10")
+    policy.save()
+    return True

@@ -1,0 +1,175 @@
+"""Holding an order's fulfilment while its shopper may still change it, and releasing exactly our holds.
+
+A hold goes on each open fulfilment order of a new order when the policy says so and a window is open;
+it comes off when the last window closes (the beat), when a request on the order settles, or when a
+merchant releases it in the console. Shopify is read before every step: a hold placed twice is refused by
+Shopify (our handle is unique per fulfilment order) and found by reading; a release names our hold ids
+only, so a merchant's or another app's hold is never touched. Holds are not the shopper's requests: no
+money moves and a second call is harmless, so they need no outbox row, only this record.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from cancellations.models import FulfilmentHold, Policy, Request
+from cancellations.policy import NOT_SHIPPED
+from cancellations.services.policies import policy_get_or_create
+from shopify_sync.client import FulfillmentOrderState, ShopifyClient
+from shopify_sync.connection import client_for
+from shopify_sync.errors import ShopifyUserError
+from shopify_sync.models import Order
+
+logger = logging.getLogger(__name__)
+
+HOLD_HANDLE = "self-service-window"
+# Fulfilment orders a hold can go on (Shopify's supportedActions list HOLD for these).
+HOLDABLE = frozenset({"OPEN", "SCHEDULED"})
+
+
+def _ours(fulfillment_order: FulfillmentOrderState) -> str | None:
+    """The id of our hold on this fulfilment order, if it has one."""
+    return next((h.id for h in fulfillment_order.holds if h.ours and h.handle == HOLD_HANDLE), None)
+
+
+def _longest_window(now: datetime, policies: list[Policy] | None) -> datetime | None:
+    """The earliest processing time an order can have and still be in a window, over the shops that
+    hold (`policies`, or every policy); None when none holds."""
+    if policies is None:
+        policies = list(Policy.objects.filter(hold_fulfilment=True))
+    longest = max(
+        (
+            max(p.cancel_window_minutes, p.address_window_minutes, p.edit_window_minutes)
+            for p in policies
+            if p.hold_fulfilment
+        ),
+        default=None,
+    )
+    return None if longest is None else now - timedelta(minutes=longest)
+
+
+def _hold_note(until: datetime) -> str:
+    return f"Self-service portal: the shopper may change this order until {until:%Y-%m-%d %H:%M} UTC"
+
+
+def orders_to_hold(
+    order_ids: list[int] | None, *, now: datetime, policies: list[Policy] | None = None, limit: int = 500
+) -> list[int]:
+    """Of these mirrored orders (or of all, for the beat's catch-up), the ones a hold should go on: in a
+    shop whose policy holds, recent enough for a window, unshipped, not cancelled, with no hold record yet
+    (one query, and one for the policies unless given; each order's own window is checked when its hold is
+    placed)."""
+    since = _longest_window(now, policies)
+    if since is None:
+        return []
+    has_record = FulfilmentHold.objects.filter(order=OuterRef("pk"))
+    orders = Order.objects.filter(pk__in=order_ids) if order_ids is not None else Order.objects.all()
+    return list(
+        orders.filter(
+            processed_at__gt=since,
+            shop__cancellation_policy__hold_fulfilment=True,
+            cancelled_at__isnull=True,
+            deleted_at__isnull=True,
+            fulfillment_status__in=list(NOT_SHIPPED),
+        )
+        .exclude(Exists(has_record))
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def holds_place(*, order_id: int, client: ShopifyClient | None = None, now: datetime | None = None) -> int:
+    """Hold each open fulfilment order of the order until its last window closes. Returns how many holds
+    are on after this (ours, placed now or found)."""
+    now = now or timezone.now()
+    order = Order.objects.select_related("shop").get(pk=order_id)
+    policy = policy_get_or_create(shop=order.shop)
+    until = policy.last_deadline(order)
+    if not policy.hold_fulfilment or until <= now or order.cancelled_at is not None:
+        return 0
+    client = client or client_for(order.shop)
+    fulfillment_orders = client.fulfillment_orders(order.shopify_gid) or []
+    held = 0
+    for fulfillment_order in fulfillment_orders:
+        hold_id = _ours(fulfillment_order)
+        error = ""
+        if hold_id is None and fulfillment_order.status in HOLDABLE | {"ON_HOLD"}:
+            try:
+                hold_id = client.fulfillment_order_hold(
+                    fulfillment_order_gid=fulfillment_order.id,
+                    handle=HOLD_HANDLE,
+                    notes=_hold_note(until),
+                )
+            except ShopifyUserError as exc:
+                error = "; ".join(str(e) for e in exc.errors)
+        elif hold_id is None:
+            error = f"fulfilment order is {fulfillment_order.status}"
+        state = FulfilmentHold.State.HELD if hold_id else FulfilmentHold.State.FAILED
+        FulfilmentHold.objects.update_or_create(
+            order=order,
+            fulfillment_order_gid=fulfillment_order.id,
+            defaults={
+                "hold_gid": hold_id or "",
+                "handle": HOLD_HANDLE,
+                "state": state,
+                "held_until": until,
+                "placed_at": now,
+                "error": error,
+            },
+        )
+        held += bool(hold_id)
+        if error:
+            logger.info("no fulfilment hold on %s of order %s: %s", fulfillment_order.id, order.name, error)
+    return held
+
+
+def holds_release(
+    *, order_id: int, because: str, client: ShopifyClient | None = None, now: datetime | None = None
+) -> int:
+    """Release our holds on the order (only ours, by id). Returns how many were released."""
+    now = now or timezone.now()
+    holds = list(FulfilmentHold.objects.filter(order_id=order_id, state=FulfilmentHold.State.HELD))
+    if not holds:
+        return 0
+    order = Order.objects.select_related("shop").get(pk=order_id)
+    client = client or client_for(order.shop)
+    live = {fo.id: fo for fo in client.fulfillment_orders(order.shopify_gid) or []}
+    released = 0
+    for hold in holds:
+        fulfillment_order = live.get(hold.fulfillment_order_gid)
+        hold_id = _ours(fulfillment_order) if fulfillment_order is not None else None
+        if hold_id is not None:
+            client.fulfillment_order_release_hold(
+                fulfillment_order_gid=hold.fulfillment_order_gid, hold_ids=[hold_id]
+            )
+            released += 1
+        # Gone already (a merchant released it, the order was cancelled): nothing to do but record it.
+        FulfilmentHold.objects.filter(pk=hold.pk, state=FulfilmentHold.State.HELD).update(
+            state=FulfilmentHold.State.RELEASED, released_at=now, released_because=because[:200]
+        )
+    return released
+
+
+def holds_due(now: datetime | None = None) -> list[int]:
+    """Orders whose holds' windows are over and that have no open request (a request waiting for a
+    merchant keeps its order held until it settles)."""
+    now = now or timezone.now()
+    open_request = Request.objects.filter(order=OuterRef("order_id"), state__in=Request.OPEN_STATES)
+    return sorted(
+        set(
+            FulfilmentHold.objects.filter(state=FulfilmentHold.State.HELD, held_until__lte=now)
+            .exclude(Exists(open_request))
+            .values_list("order_id", flat=True)
+        )
+    )
+
+
+def holds_after_request(*, request_id: int) -> None:
+    """A request settled: the shopper has acted, so the order may go out (unless another is open)."""
+    request = Request.objects.get(pk=request_id)
+    if Request.objects.filter(order_id=request.order_id, state__in=Request.OPEN_STATES).exists():
+        return
+    holds_release(order_id=request.order_id, because=f"request #{request.pk} {request.state}")

@@ -1,0 +1,139 @@
+"""Fulfilment holds against the devstore: on a new order while a window is open, off when the window
+closes, when a request settles or when a merchant says so; only our own hold, never another."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cancellations.models import FulfilmentHold, Request
+from cancellations.services import request_submit
+from cancellations.services.holds import HOLD_HANDLE, holds_due, holds_place, holds_release, orders_to_hold
+from cancellations.tests.conftest import fast_client
+from cancellations.tests.test_push import NEW_ADDRESS, push
+from shopify_sync.services.mirror import orders_upsert
+
+
+@pytest.fixture
+def holding(policy):
+    policy.hold_fulfilment = True
+    policy.save()
+    return policy
+
+
+def fulfillment_orders(order):
+    found = fast_client().fulfillment_orders(order.shopify_gid)
+    assert found is not None
+    return found
+
+
+def test_a_new_order_is_held_until_its_last_window_closes(holding, shopify, store_order):
+    order = store_order()
+    assert orders_to_hold([order.pk], now=timezone.now()) == [order.pk]
+
+    assert holds_place(order_id=order.pk, client=fast_client()) == 1
+
+    [fo] = fulfillment_orders(order)
+    assert fo.status == "ON_HOLD"
+    assert [(h.handle, h.ours) for h in fo.holds] == [(HOLD_HANDLE, True)]
+    hold = FulfilmentHold.objects.get()
+    assert hold.state == FulfilmentHold.State.HELD and hold.hold_gid == fo.holds[0].id
+    assert hold.held_until == holding.last_deadline(order)
+    assert orders_to_hold([order.pk], now=timezone.now()) == []  # never twice
+
+
+def test_placing_again_finds_our_hold_instead_of_a_second_one(holding, shopify, store_order):
+    order = store_order()
+    holds_place(order_id=order.pk, client=fast_client())
+    FulfilmentHold.objects.all().delete()  # as if the record were lost after Shopify held it
+
+    assert holds_place(order_id=order.pk, client=fast_client()) == 1
+    [fo] = fulfillment_orders(order)
+    assert len(fo.holds) == 1
+
+
+def test_no_hold_when_the_policy_does_not_hold_or_the_windows_are_over(policy, holding, shopify, store_order):
+    order = store_order()
+    late = timezone.now() + timedelta(hours=2)
+    assert holds_place(order_id=order.pk, client=fast_client(), now=late) == 0
+    holding.hold_fulfilment = False
+    holding.save()
+    assert orders_to_hold([order.pk], now=timezone.now()) == []
+    assert holds_place(order_id=order.pk, client=fast_client()) == 0
+    assert fulfillment_orders(order)[0].holds == ()
+
+
+def test_the_window_closing_releases_our_hold_and_keeps_the_merchants(holding, shopify, store_order):
+    order = store_order()
+    holds_place(order_id=order.pk, client=fast_client())
+    [fo] = fulfillment_orders(order)
+    fast_client().fulfillment_order_hold(
+        fulfillment_order_gid=fo.id, handle="warehouse-check", notes="by hand"
+    )
+
+    assert holds_due() == []
+    later = timezone.now() + timedelta(hours=2)
+    assert holds_due(now=later) == [order.pk]
+    assert holds_release(order_id=order.pk, because="window closed", client=fast_client(), now=later) == 1
+
+    [fo] = fulfillment_orders(order)
+    assert [h.handle for h in fo.holds] == ["warehouse-check"]  # not ours to release
+    assert fo.status == "ON_HOLD"
+    hold = FulfilmentHold.objects.get()
+    assert (hold.state, hold.released_because) == (FulfilmentHold.State.RELEASED, "window closed")
+
+
+def test_an_open_request_keeps_the_hold_past_the_window(holding, moderated, shopper, shopify, store_order):
+    order = store_order()
+    holds_place(order_id=order.pk, client=fast_client())
+    request_submit(order=order, shopper=shopper, kind="cancel", reason_code="changed_my_mind")
+
+    assert holds_due(now=timezone.now() + timedelta(hours=2)) == []
+
+
+def test_a_settled_request_releases_the_hold(
+    holding, shopper, shopify, store_order, django_capture_on_commit_callbacks
+):
+    order = store_order()
+    holds_place(order_id=order.pk, client=fast_client())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request = push(
+            request_submit(order=order, shopper=shopper, kind="address_change", address=NEW_ADDRESS)
+        )
+
+    assert request.state == Request.State.COMPLETED
+    assert FulfilmentHold.objects.get().state == FulfilmentHold.State.RELEASED
+    [fo] = fulfillment_orders(order)
+    assert fo.holds == () and fo.status == "OPEN"
+
+
+def test_a_merchant_released_hold_is_recorded_without_a_call(holding, shopify, store_order):
+    order = store_order()
+    holds_place(order_id=order.pk, client=fast_client())
+    [fo] = fulfillment_orders(order)
+    fast_client().fulfillment_order_release_hold(fulfillment_order_gid=fo.id, hold_ids=[fo.holds[0].id])
+    calls_before = len(shopify.calls())
+
+    assert holds_release(order_id=order.pk, because="window closed", client=fast_client()) == 0
+
+    assert FulfilmentHold.objects.get().state == FulfilmentHold.State.RELEASED
+    assert [
+        c for c in shopify.calls()[calls_before:] if c["operation"] == "fulfillmentOrderReleaseHold"
+    ] == []
+
+
+def test_mirroring_a_new_order_queues_its_hold(holding, shopify, shop, django_capture_on_commit_callbacks):
+    created = shopify.create_order(
+        email="new@example.com", line_items=[{"title": "Mug", "quantity": 1, "price": "9.00"}]
+    )
+    data = fast_client().order(created["id"])
+    assert data is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        orders_upsert(shop=shop, orders=[data])
+
+    hold = FulfilmentHold.objects.get()
+    assert hold.state == FulfilmentHold.State.HELD and hold.order.shopify_gid == created["id"]
