@@ -19,6 +19,7 @@ from shopify_sync.enqueue import broker_has_backlog, enqueue, enqueue_on_commit
 from shopify_sync.errors import ShopifyShopUnavailable, ShopifyTransientError
 from shopify_sync.models import CustomerDataRequest, Shop, WebhookDelivery
 from shopify_sync.selectors import customer_data_requests_unsent, shops_served
+from shopify_sync.services.mirror import orders_upsert
 from shopify_sync.services.privacy import customer_data_request_email
 from shopify_sync.services.shops import shop_get_or_create_current, shop_scopes_record
 from shopify_sync.services.webhooks import (
@@ -101,6 +102,24 @@ def email_customer_data_request(data_request_id: int) -> bool:
     if data_request is None:
         return False
     return customer_data_request_email(data_request=data_request)
+
+
+@shared_task(
+    autoretry_for=(*_TRANSIENT, ShopifyTransientError), retry_backoff=5, retry_backoff_max=300, max_retries=8
+)
+def orders_refresh(shop_id: int, gids: list[str]) -> int:
+    """Read orders from Shopify and write them to the mirror: how two webhooks that disagree at the same
+    `updated_at` are settled (`UpsertResult.conflicts`). Returns how many were read."""
+    shop = Shop.objects.get(pk=shop_id)
+    client = client_for(shop)
+    found = [data for gid in gids if (data := client.order(gid)) is not None]
+    if found:
+        orders_upsert(shop=shop, orders=found)
+    return len(found)
+
+
+def orders_refresh_enqueue_on_commit(shop_id: int, gids: list[str]) -> None:
+    enqueue_on_commit(orders_refresh, shop_id, gids)
 
 
 def webhook_delivery_enqueue_on_commit(delivery_id: int) -> None:

@@ -220,7 +220,12 @@ def _record_failure(delivery: WebhookDelivery, error: Exception, *, give_up: boo
 
 
 def _handle_order_payload(delivery: WebhookDelivery, shop: Shop) -> None:
-    orders_upsert(shop=shop, orders=[order_data_from_rest(delivery.payload)])
+    result = orders_upsert(shop=shop, orders=[order_data_from_rest(delivery.payload)])
+    if result.conflicts:
+        # Two payloads of one second disagree, and either may be the newer: ask Shopify.
+        from shopify_sync.tasks import orders_refresh_enqueue_on_commit
+
+        orders_refresh_enqueue_on_commit(shop.pk, list(result.conflicts))
 
 
 def _handle_orders_delete(delivery: WebhookDelivery, shop: Shop) -> None:
