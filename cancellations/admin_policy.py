@@ -65,6 +65,7 @@ class PolicyForm(forms.ModelForm):
             "default_refund",
             "default_restock",
             "notify_customer",
+            "close_after_cancel",
         ]
         help_texts = {
             "auto_approve_address_changes": _(
@@ -208,7 +209,7 @@ class PolicyAdmin(ShopScopedAdmin):
             _("Defaults of a decision"),
             {
                 "description": _("Used by automatic approvals and suggested on the approve page."),
-                "fields": ["default_refund", "default_restock", "notify_customer"],
+                "fields": ["default_refund", "default_restock", "notify_customer", "close_after_cancel"],
             },
         ),
     ]

@@ -178,6 +178,14 @@ class Policy(models.Model):
         _("refund by default"), max_length=16, choices=POLICY_REFUND_CHOICES, default=RefundMethod.FULL
     )
     default_restock = models.BooleanField(_("restock by default"), default=True)
+    close_after_cancel = models.BooleanField(
+        _("archive an order the portal cancelled"),
+        default=False,
+        help_text=_(
+            "Shopify archives cancelled orders itself while the store keeps its default “automatically "
+            "archive the order” setting; turn this on if the store turned that off. Never deleted."
+        ),
+    )
     notify_customer = models.BooleanField(
         _("notify the shopper through Shopify"),
         default=True,
@@ -464,6 +472,7 @@ class ShopifyMutation(models.Model):
         ORDER_UPDATE = "orderUpdate", _("Change the shipping address")
         ORDER_EDIT_COMMIT = "orderEditCommit", _("Change the items")
         GIFT_CARD_CREATE = "giftCardCreate", _("Issue store credit")
+        ORDER_CLOSE = "orderClose", _("Archive the order")
 
     class State(models.TextChoices):
         PLANNED = "planned", _("Planned")

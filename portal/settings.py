@@ -299,6 +299,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "shopify_sync.tasks.webhook_deliveries_retry_unprocessed",
         "schedule": 60.0,
     },
+    # Orders flagged by two webhooks of one second that disagreed, whose refresh task was lost.
+    "orders-refresh-flagged": {"task": "shopify_sync.tasks.orders_refresh_flagged", "schedule": 60.0},
     # Processed webhook deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS.
     "webhook-deliveries-prune-old": {
         "task": "shopify_sync.tasks.webhook_deliveries_prune_old",

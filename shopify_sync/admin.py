@@ -162,6 +162,7 @@ class OrderAdmin(ReadOnlyAdmin):
         "financial_status",
         "fulfillment_status",
         "is_cancelled",
+        "archived",
         "total_price",
         "currency",
         "updated_at_shopify",
@@ -179,6 +180,11 @@ class OrderAdmin(ReadOnlyAdmin):
     date_hierarchy = "processed_at"
     ordering = ["-processed_at"]
     inlines = [LineItemInline]
+
+    @admin.display(description=_("archived"), boolean=True, ordering="closed")
+    def archived(self, obj: Order) -> bool:
+        """Shopify's "closed": archived (by Shopify after a cancel, or by the portal's `orderClose`)."""
+        return obj.closed
     exclude = ["last_payload"]
     readonly_fields = ["pretty_last_payload"]
 

@@ -489,6 +489,13 @@ class ShopifyClient:
         _raise_user_errors("orderUpdate", payload.get("userErrors"))
         return MailingAddress.from_graphql((payload.get("order") or {}).get("shippingAddress"))
 
+    def order_close(self, *, order_gid: str) -> bool:
+        """Archive the order; returns whether Shopify shows it closed."""
+        payload = self.execute("order_close", "OrderClose", {"input": {"id": order_gid}}, mutation=True)
+        payload = payload["orderClose"]
+        _raise_user_errors("orderClose", payload.get("userErrors"))
+        return bool((payload.get("order") or {}).get("closed"))
+
     # -- order edits ----------------------------------------------------------------------------------
 
     def order_edit_preview(self, *, order_gid: str, changes: list[LineChange]) -> EditPreview:

@@ -222,6 +222,12 @@ class Order(models.Model):
     # `orders/delete` keeps the row (other apps may point at it) and hides it from shoppers.
     deleted_at = models.DateTimeField(null=True, blank=True)
 
+    refresh_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("Set when two webhooks of one second disagreed: the order is read from Shopify."),
+    )
+
     class Meta:
         verbose_name = _("order")
         constraints = [

@@ -17,7 +17,7 @@ from shopify_sync import sync
 from shopify_sync.connection import client_for
 from shopify_sync.enqueue import broker_has_backlog, enqueue, enqueue_on_commit
 from shopify_sync.errors import ShopifyShopUnavailable, ShopifyTransientError
-from shopify_sync.models import CustomerDataRequest, Shop, WebhookDelivery
+from shopify_sync.models import CustomerDataRequest, Order, Shop, WebhookDelivery
 from shopify_sync.selectors import customer_data_requests_unsent, shops_served
 from shopify_sync.services.mirror import orders_upsert
 from shopify_sync.services.privacy import customer_data_request_email
@@ -109,13 +109,31 @@ def email_customer_data_request(data_request_id: int) -> bool:
 )
 def orders_refresh(shop_id: int, gids: list[str]) -> int:
     """Read orders from Shopify and write them to the mirror: how two webhooks that disagree at the same
-    `updated_at` are settled (`UpsertResult.conflicts`). Returns how many were read."""
+    `updated_at` are settled (`services.webhooks`). Clears their flag. Returns how many were read."""
+    started = timezone.now()
     shop = Shop.objects.get(pk=shop_id)
     client = client_for(shop)
     found = [data for gid in gids if (data := client.order(gid)) is not None]
     if found:
         orders_upsert(shop=shop, orders=found)
+    Order.objects.filter(shop=shop, shopify_gid__in=gids, refresh_requested_at__lte=started).update(
+        refresh_requested_at=None
+    )
     return len(found)
+
+
+@shared_task
+def orders_refresh_flagged(limit: int = 200) -> int:
+    """Every minute: the flagged orders whose refresh task was lost (the broker was down), per shop."""
+    flagged = Order.objects.filter(refresh_requested_at__isnull=False).values_list("shop_id", "shopify_gid")[
+        :limit
+    ]
+    by_shop: dict[int, list[str]] = {}
+    for shop_id, gid in flagged:
+        by_shop.setdefault(shop_id, []).append(gid)
+    for shop_id, gids in by_shop.items():
+        enqueue(orders_refresh, shop_id, gids)
+    return sum(len(gids) for gids in by_shop.values())
 
 
 def orders_refresh_enqueue_on_commit(shop_id: int, gids: list[str]) -> None:

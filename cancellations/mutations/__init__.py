@@ -10,6 +10,7 @@ from __future__ import annotations
 from cancellations.mutations.base import UNITS, Answer, Blocked, MutationUnit, Verdict, unit_for
 from cancellations.mutations.gift_card_create import GiftCardCreate
 from cancellations.mutations.order_cancel import OrderCancel
+from cancellations.mutations.order_close import OrderClose
 from cancellations.mutations.order_edit_commit import OrderEditCommit
 from cancellations.mutations.order_update import OrderUpdate
 from cancellations.mutations.plans import PlannedCall, plan_for
@@ -22,6 +23,7 @@ __all__ = [
     "GiftCardCreate",
     "MutationUnit",
     "OrderCancel",
+    "OrderClose",
     "OrderEditCommit",
     "OrderUpdate",
     "PlannedCall",

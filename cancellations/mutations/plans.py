@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cancellations.models import RefundMethod, Request, ShopifyMutation
+from cancellations.models import Policy, RefundMethod, Request, ShopifyMutation
 from cancellations.mutations.base import unit_for
 
 
@@ -20,6 +20,8 @@ def _operations(request: Request) -> list[str]:
         operations: list[str] = [ShopifyMutation.Operation.ORDER_CANCEL]
         if request.refund == RefundMethod.PARTIAL:
             operations.append(ShopifyMutation.Operation.REFUND_CREATE)
+        if _closes_after_cancel(request):
+            operations.append(ShopifyMutation.Operation.ORDER_CLOSE)
         return operations
     if request.kind == Request.Kind.ITEM_EDIT:
         operations = [ShopifyMutation.Operation.ORDER_EDIT_COMMIT]
@@ -29,6 +31,11 @@ def _operations(request: Request) -> list[str]:
     if request.kind == Request.Kind.KEEP_BONUS:
         return [ShopifyMutation.Operation.GIFT_CARD_CREATE]
     return [ShopifyMutation.Operation.ORDER_UPDATE]
+
+
+def _closes_after_cancel(request: Request) -> bool:
+    policy = Policy.objects.filter(shop_id=request.order.shop_id).only("close_after_cancel").first()
+    return policy is not None and policy.close_after_cancel
 
 
 def plan_for(request: Request) -> list[PlannedCall]:

@@ -588,3 +588,32 @@ def test_a_frozen_shop_fails_the_push_at_once_saying_so(policy, shopper, shopify
     assert "frozen" in request.last_error
     assert request.attempts == 1  # not retried: nothing will change until the merchant pays
     assert mutations(shopify, "orderCancel", order, outcome=None) == []
+
+
+def test_a_store_without_auto_archive_gets_the_cancelled_order_closed_once(
+    policy, shopper, shopify, store_order
+):
+    shopify.set_auto_archive(False)
+    policy.close_after_cancel = True
+    policy.save()
+    order = store_order()
+
+    request = push(cancel(order, shopper))
+
+    assert request.state == Request.State.COMPLETED, request.last_error
+    assert [m.operation for m in request.mutations.order_by("position")] == ["orderCancel", "orderClose"]
+    assert shopify.order(order.legacy_id)["closed_at"] is not None
+    assert len(mutations(shopify, "orderClose", outcome=None)) == 1
+    order.refresh_from_db()
+    assert order.closed and order.cancelled_at is not None  # the mirror shows it archived
+
+
+def test_with_auto_archive_the_close_is_confirmed_by_reading(policy, shopper, shopify, store_order):
+    policy.close_after_cancel = True
+    policy.save()
+    order = store_order()
+
+    request = push(cancel(order, shopper))
+
+    assert request.state == Request.State.COMPLETED, request.last_error
+    assert mutations(shopify, "orderClose", outcome=None) == []  # Shopify archived it with the cancel

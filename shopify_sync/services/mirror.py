@@ -74,8 +74,6 @@ class UpsertResult:
     updated: int = 0
     skipped_stale: int = 0
     order_ids: tuple[int, ...] = field(default=(), repr=False)
-    # Orders whose payload carried the stored `updated_at` but said something else (see `_conflicting`).
-    conflicts: tuple[str, ...] = field(default=(), repr=False)
 
     def __add__(self, other: UpsertResult) -> UpsertResult:
         return UpsertResult(
@@ -83,7 +81,6 @@ class UpsertResult:
             updated=self.updated + other.updated,
             skipped_stale=self.skipped_stale + other.skipped_stale,
             order_ids=self.order_ids + other.order_ids,
-            conflicts=self.conflicts + other.conflicts,
         )
 
 
@@ -160,19 +157,10 @@ def _upsert_batch(*, shop: Shop, orders: Sequence[OrderData]) -> UpsertResult:
     gids = [order.gid for order in unique_orders]
     # Not a lock: tells created from updated, and keeps obviously stale payloads from touching customers.
     # The guard in the order upsert below is what decides, atomically, under the row lock.
-    stored_rows = {
-        row[0]: row[1:]
-        for row in Order.objects.filter(shop=shop, shopify_gid__in=gids).values_list(
-            "shopify_gid", "updated_at_shopify", *_TIE_FIELDS
-        )
-    }
-    stored = {gid: row[0] for gid, row in stored_rows.items()}
-    fresh = [o for o in unique_orders if o.gid not in stored or stored[o.gid] <= o.updated_at]
-    conflicts = tuple(
-        o.gid
-        for o in fresh
-        if o.gid in stored and stored[o.gid] == o.updated_at and _conflicting(o, stored_rows[o.gid][1:])
+    stored = dict(
+        Order.objects.filter(shop=shop, shopify_gid__in=gids).values_list("shopify_gid", "updated_at_shopify")
     )
+    fresh = [o for o in unique_orders if o.gid not in stored or stored[o.gid] <= o.updated_at]
     now = timezone.now()
 
     customer_ids = _upsert_customers(shop=shop, orders=fresh)
@@ -202,15 +190,14 @@ def _upsert_batch(*, shop: Shop, orders: Sequence[OrderData]) -> UpsertResult:
         updated=len(written) - created,
         skipped_stale=len(orders) - len(written),
         order_ids=tuple(written[gid] for gid in sorted(written)),
-        conflicts=conflicts,
     )
 
 
 # What two payloads with the same `updated_at` may disagree on. Shopify's timestamps have second
 # precision: a change and the refund after it can carry one `updated_at`, and webhooks processed out of
 # order would let the older win the tie. A tie that disagrees is settled by reading Shopify
-# (`tasks.orders_refresh`), which the caller queues for `UpsertResult.conflicts`.
-_TIE_FIELDS = (
+# (`services.webhooks` flags the order, `tasks.orders_refresh` reads it).
+TIE_FIELDS = (
     "financial_status",
     "fulfillment_status",
     "total_refunded",
@@ -219,7 +206,8 @@ _TIE_FIELDS = (
 )
 
 
-def _conflicting(data: OrderData, stored: tuple) -> bool:
+def payload_conflicts(data: OrderData, stored: tuple) -> bool:
+    """Whether `data` says something else than the stored values of `TIE_FIELDS`."""
     financial, fulfillment, refunded, cancelled_at, current_total = stored
     current = data.current_total_price.amount if data.current_total_price else None
     return (

@@ -14,8 +14,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from shopify_sync import selectors
-from shopify_sync.models import Shop, WebhookDelivery
-from shopify_sync.services.mirror import order_mark_deleted, orders_upsert
+from shopify_sync.models import Order, Shop, WebhookDelivery
+from shopify_sync.services.mirror import TIE_FIELDS, order_mark_deleted, orders_upsert, payload_conflicts
 from shopify_sync.services.privacy import customer_data_request_fulfil, customer_redact, shop_redact
 from shopify_sync.services.shops import shop_for_domain, shop_mark_uninstalled
 from shopify_sync.services.upsert_sql import column_name, concrete_field
@@ -220,12 +220,24 @@ def _record_failure(delivery: WebhookDelivery, error: Exception, *, give_up: boo
 
 
 def _handle_order_payload(delivery: WebhookDelivery, shop: Shop) -> None:
-    result = orders_upsert(shop=shop, orders=[order_data_from_rest(delivery.payload)])
-    if result.conflicts:
-        # Two payloads of one second disagree, and either may be the newer: ask Shopify.
-        from shopify_sync.tasks import orders_refresh_enqueue_on_commit
+    """Write the order. When the stored row has the payload's `updated_at` but says something else, two
+    changes of one second arrived out of order and either may be the newer: the order is flagged (kept,
+    so a broker outage loses nothing) and read from Shopify. The row is locked first, so two deliveries of
+    one order processed at once see each other."""
+    data = order_data_from_rest(delivery.payload)
+    with transaction.atomic():
+        stored = (
+            Order.objects.select_for_update()
+            .filter(shop=shop, shopify_gid=data.gid)
+            .values_list("updated_at_shopify", *TIE_FIELDS)
+            .first()
+        )
+        orders_upsert(shop=shop, orders=[data])
+        if stored is not None and stored[0] == data.updated_at and payload_conflicts(data, stored[1:]):
+            from shopify_sync.tasks import orders_refresh_enqueue_on_commit
 
-        orders_refresh_enqueue_on_commit(shop.pk, list(result.conflicts))
+            Order.objects.filter(shop=shop, shopify_gid=data.gid).update(refresh_requested_at=timezone.now())
+            orders_refresh_enqueue_on_commit(shop.pk, [data.gid])
 
 
 def _handle_orders_delete(delivery: WebhookDelivery, shop: Shop) -> None:

@@ -57,3 +57,24 @@ def test_a_repeated_payload_that_agrees_reads_nothing(
     deliver(post_webhook, django_capture_on_commit_callbacks, "orders/updated", body)
 
     assert refreshed == []
+
+
+def test_a_flag_whose_task_was_lost_is_read_by_the_beat(store, eager_celery):
+    from shopify_sync.services.mirror import orders_upsert
+    from shopify_sync.services.shops import shop_get_or_create_current
+    from shopify_sync.tasks import orders_refresh_flagged
+
+    created = store.create_order(email="lost@example.com")
+    shop = shop_get_or_create_current()
+    from shopify_sync.webhooks.payloads import order_data_from_rest
+
+    stale = order_data_from_rest(store.order(created["legacy_id"]))
+    store.fulfill(created["legacy_id"])
+    orders_upsert(shop=shop, orders=[stale])
+    Order.objects.filter(shopify_gid=created["id"]).update(refresh_requested_at="2026-12-01T00:00:00Z")
+
+    assert orders_refresh_flagged() == 1
+
+    order = Order.objects.get(shopify_gid=created["id"])
+    assert order.fulfillment_status == "fulfilled" and order.refresh_requested_at is None
+    assert orders_refresh_flagged() == 0
