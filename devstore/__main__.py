@@ -72,6 +72,13 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--shop-name", default="Devstore")
     p.add_argument("--timezone", default="Asia/Seoul")
     p.add_argument("--currency", default="USD")
+    p.add_argument(
+        "--no-auto-archive",
+        dest="auto_archive",
+        action="store_false",
+        help="turn off the shop's 'Automatically archive the order' setting: a cancelled order stays open "
+        "(closed: false) until orderClose (default: on, a cancel closes the order, as on Shopify)",
+    )
     p.add_argument("--job-delay", type=float, default=0.3, help="seconds until an orderCancel job is done")
     p.add_argument("--bulk-delay", type=float, default=0.2, help="seconds a bulk operation stays CREATED")
     p.add_argument("--fault-timeout-seconds", type=float, default=10.0)
@@ -116,7 +123,13 @@ def parse_args(argv: list[str] | None = None) -> Config:
         protected_fields=protected_fields,
         api_versions=api_versions,
         deprecated_versions=frozenset(deprecated_versions),
-        shop=ShopConfig(name=a.shop_name, domain=a.shop_domain, timezone=a.timezone, currency=a.currency),
+        shop=ShopConfig(
+            name=a.shop_name,
+            domain=a.shop_domain,
+            timezone=a.timezone,
+            currency=a.currency,
+            auto_archive=a.auto_archive,
+        ),
     )
 
 

@@ -124,6 +124,8 @@ def create_order(store: Store, data: dict, *, emit: bool = True, at: float | Non
         "transactions": [],
         "refunds": [],
         "fulfillment_orders": [],
+        "fulfillments": [],
+        "returns": [],
         "test": bool(data.get("test", False)),
         "edited": False,
         "risk_level": data.get("risk_level", "LOW"),
@@ -446,6 +448,20 @@ def fulfill(
             fli["remaining"] -= take
             fli["fulfilled"] = fli.get("fulfilled", 0) + take
             left -= take
+    # One fulfillment per call, holding what was shipped: its line items are what a return points at
+    # (ReturnRequestLineItemInput.fulfillmentLineItemId), as on Shopify.
+    order.setdefault("fulfillments", []).append(
+        {
+            "id": store.new_id("Fulfillment"),
+            "status": "SUCCESS",
+            "created_at": now,
+            "updated_at": now,
+            "line_items": [
+                {"id": store.new_id("FulfillmentLineItem"), "line_item_id": line_id, "quantity": qty}
+                for line_id, qty in lines
+            ],
+        }
+    )
     refresh_fulfillment_orders(order, now)
     touch(order, now)
     state = orders.fulfillment_state(order)
@@ -498,7 +514,10 @@ def cancel_now(store: Store, order: dict, params: dict, *, at: float | None = No
         return
     order["cancel_pending"] = False
     order["cancelled_at"] = now
-    order["closed_at"] = now
+    if store.auto_archive:
+        # Shopify archives a cancelled order at once when the shop auto-archives (the default):
+        # orderCancel-parity.json reads closed: true with closedAt equal to cancelledAt.
+        order["closed_at"] = now
     order["cancel_reason"] = params.get("reason") or "OTHER"
     if params.get("restock"):
         # orderCancel(restock: true): the unfulfilled units go back to stock.
@@ -525,6 +544,34 @@ def cancel_now(store: Store, order: dict, params: dict, *, at: float | None = No
             fo["holds"] = []
     touch(order, now)
     publish_order(store, order, "orders/cancelled", "orders/updated")
+
+
+# --- closing (archiving) -------------------------------------------------------------------------
+
+
+def close_order(store: Store, order: dict) -> bool:
+    """orderClose: archive the order; returns whether anything changed. Closing a closed order changes
+    nothing, not even ``updated_at`` (a public live capture, airhorns/shopify-draft-proxy
+    orderClose-noop-on-already-closed.json: closedAt and updatedAt stay as they were, no userErrors)."""
+    if order["closed_at"] is not None:
+        return False
+    now = clock.now()
+    order["closed_at"] = now
+    touch(order, now)
+    publish_order(store, order, "orders/updated")
+    return True
+
+
+def open_order(store: Store, order: dict) -> bool:
+    """orderOpen: unarchive the order; an open order is left as it is (orderOpen-noop-on-already-open.json
+    in the same public captures)."""
+    if order["closed_at"] is None:
+        return False
+    now = clock.now()
+    order["closed_at"] = None
+    touch(order, now)
+    publish_order(store, order, "orders/updated")
+    return True
 
 
 # --- deletion ------------------------------------------------------------------------------------

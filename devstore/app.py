@@ -14,6 +14,7 @@ from graphql import (
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLInterfaceType,
     GraphQLSchema,
     OperationDefinitionNode,
     build_schema,
@@ -72,8 +73,10 @@ class Config:
 
 def load_schema() -> GraphQLSchema:
     schema = build_schema(SCHEMA_PATH.read_text(), assume_valid=True)
-    node = schema.get_type("Node")
-    node.resolve_type = resolve_node_type  # type: ignore[union-attr]
+    for abstract in schema.type_map.values():
+        # Node, ReturnLineItemType: the resolver classes name their type (``graphql_type``).
+        if isinstance(abstract, GraphQLInterfaceType):
+            abstract.resolve_type = resolve_node_type
     protected_data.install(schema)
     return schema
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from . import actions, catalogue, gift_cards, orders, protected_data, shop_state, versions
+from . import actions, catalogue, gift_cards, orders, protected_data, returns, shop_state, versions
 from .faults import KINDS
 
 if TYPE_CHECKING:
@@ -46,7 +46,23 @@ def _order_json(app: App, order: dict) -> dict:
         for fo in order["fulfillment_orders"]
     ]
     body["cancel_pending"] = bool(order.get("cancel_pending"))
+    body["fulfillments"] = [
+        {
+            "id": f["id"],
+            "status": f["status"].lower(),
+            "line_items": [
+                {"id": fli["id"], "line_item_id": fli["line_item_id"], "quantity": fli["quantity"]}
+                for fli in f["line_items"]
+            ],
+        }
+        for f in order.get("fulfillments", [])
+    ]
+    body["returns"] = [returns.control_json(r, store.zone) for r in order.get("returns", [])]
     return body
+
+
+def _settings(app: App) -> dict:
+    return {"auto_archive": app.store.auto_archive}
 
 
 def _catalogue(app: App, method: str, parts: list[str], body: Any) -> Response:
@@ -213,6 +229,15 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
         except ValueError as exc:
             return 400, {"error": str(exc)}
         return 200, {"fields": protected_data.listed(app.protected_fields)}
+    if parts == ["settings"] and method == "GET":
+        return 200, _settings(app)
+    if parts == ["settings"] and method == "POST":
+        # The shop's settings the devstore models: {"auto_archive": bool} (ShopConfig.auto_archive).
+        if not isinstance(body, dict) or not isinstance(body.get("auto_archive"), bool):
+            return 400, {"error": "auto_archive must be true or false"}
+        with store.lock:
+            store.auto_archive = body["auto_archive"]
+        return 200, _settings(app)
     if parts == ["shop-state"] and method == "GET":
         return 200, app.shop_state_status()
     if parts == ["shop-state"] and method == "POST":

@@ -6,16 +6,17 @@ field is simply a property or method named like the schema field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from . import clock, gift_cards, orders
+from . import clock, gift_cards, orders, returns
 from .catalogue_nodes import ProductNode, ProductVariantNode, product_node, variant_node
 from .ids import gid, parse_gid
 from .money import gql_amount
-from .order_search import customer_fields, order_fields
+from .order_search import choice_field, customer_fields, numeric_field, order_fields
 from .pagination import check_page_args, paginate, simple_connection
 from .search import compile_query
 
@@ -291,6 +292,89 @@ def hold_dict(hold: dict) -> dict:
     }
 
 
+class FulfillmentLineItemNode:
+    graphql_type = "FulfillmentLineItem"
+
+    def __init__(self, order: dict, fli: dict) -> None:
+        self._o, self._f = order, fli
+        self.id = gid("FulfillmentLineItem", fli["id"])
+        self.quantity = fli["quantity"]
+
+    @property
+    def lineItem(self) -> LineItemNode:
+        line = next(li for li in self._o["line_items"] if li["id"] == self._f["line_item_id"])
+        return LineItemNode(self._o, line)
+
+
+class FulfillmentNode:
+    """A shipment the devstore made (actions.fulfill): always delivered in full, as ``SUCCESS``."""
+
+    graphql_type = "Fulfillment"
+
+    def __init__(self, c: Context, order: dict, fulfillment: dict) -> None:
+        self._c, self._o, self._f = c, order, fulfillment
+        self.id = gid("Fulfillment", fulfillment["id"])
+        self.legacyResourceId = str(fulfillment["id"])
+        self.status = fulfillment["status"]
+        # What the recorded fulfillments of the public return captures show for a fulfilled shipment.
+        self.displayStatus = "FULFILLED"
+        self.createdAt = clock.iso_z(fulfillment["created_at"])
+        self.updatedAt = clock.iso_z(fulfillment["updated_at"])
+        self.totalQuantity = sum(f["quantity"] for f in fulfillment["line_items"])
+
+    def fulfillmentLineItems(self, info, **page) -> dict:
+        return simple_connection(self._f["line_items"], lambda f: FulfillmentLineItemNode(self._o, f), **page)
+
+    @property
+    def order(self) -> OrderNode:
+        return OrderNode(self._c, self._o)
+
+
+class ReturnLineItemNode:
+    graphql_type = "ReturnLineItem"
+
+    def __init__(self, order: dict, line: dict) -> None:
+        self._o, self._l = order, line
+        self.id = gid("ReturnLineItem", line["id"])
+        self.quantity = line["quantity"]
+        self.returnReason = returns.reason_of(line)
+        self.returnReasonDefinition = returns.definition_of(line)
+        self.returnReasonNote = ""  # returnRequest has no note field; Shopify's webhook shows ""
+        self.customerNote = line.get("customer_note")
+        # Nothing is processed until the return is: returnApprove-decline-state-preconditions.json.
+        self.processedQuantity = 0
+        self.unprocessedQuantity = line["quantity"]
+
+    @property
+    def fulfillmentLineItem(self) -> FulfillmentLineItemNode | None:
+        fli = returns.find_fulfillment_line_item(self._o, self._l["fulfillment_line_item_id"])
+        return FulfillmentLineItemNode(self._o, fli) if fli else None
+
+
+class ReturnNode:
+    graphql_type = "Return"
+
+    def __init__(self, c: Context, order: dict, ret: dict) -> None:
+        self._c, self._o, self._r = c, order, ret
+        self.id = gid("Return", ret["id"])
+        self.name = ret["name"]
+        self.status = ret["status"]
+        self.createdAt = clock.iso_z(ret["created_at"])
+        self.closedAt = clock.iso_z(ret.get("closed_at"))
+        self.requestApprovedAt = clock.iso_z(ret.get("request_approved_at"))
+        self.decline = ret.get("decline")
+        self.totalQuantity = sum(line["quantity"] for line in ret["line_items"])
+
+    def returnLineItems(self, info, processingStatus=None, **page) -> dict:
+        return simple_connection(
+            self._r["line_items"], lambda line: ReturnLineItemNode(self._o, line), **page
+        )
+
+    @property
+    def order(self) -> OrderNode:
+        return OrderNode(self._c, self._o)
+
+
 class CustomerNode:
     graphql_type = "Customer"
 
@@ -437,6 +521,15 @@ class OrderNode:
             fos = [fo for fo in fos if fo["status"] != "CANCELLED"]
         return simple_connection(fos, lambda fo: FulfillmentOrderNode(self._c, self._o, fo), **page)
 
+    def fulfillments(self, info, first=None, query=None) -> list[FulfillmentNode]:
+        items = [FulfillmentNode(self._c, self._o, f) for f in self._o.get("fulfillments", [])]
+        return items[:first] if first is not None else items
+
+    def returns(self, info, query=None, **page) -> dict:
+        predicate, _warnings = compile_query(query, RETURN_SEARCH_FIELDS, RETURN_SEARCH_FIELDS["id"])
+        matched = [r for r in self._o.get("returns", []) if predicate(r)]
+        return simple_connection(matched, lambda r: ReturnNode(self._c, self._o, r), **page)
+
     def refunds(self, info, first=None) -> list[RefundNode]:
         items = [RefundNode(self._o, r) for r in self._o["refunds"]]
         return items[:first] if first is not None else items
@@ -526,6 +619,19 @@ class WebhookSubscriptionNode:
         self.updatedAt = clock.iso_z(sub["created_at"])
 
 
+# Order.returns(query:): the filters Shopify documents for it (id, status).
+def _return_status(status: str) -> Callable[[dict], bool]:
+    return lambda r: r["status"] == status
+
+
+RETURN_SEARCH_FIELDS = {
+    "id": numeric_field(lambda r: r["id"]),
+    "status": choice_field(
+        {s.lower(): _return_status(s) for s in ("REQUESTED", "OPEN", "DECLINED", "CLOSED", "CANCELED")}
+    ),
+}
+
+
 def _ms(field: str):
     return lambda o: int(o[field] * 1000)
 
@@ -578,6 +684,15 @@ def node_for(c: Context, value: str):
     if kind == "GiftCard":
         card = store.gift_card(number)
         return GiftCardNode(c, card) if card else None
+    if kind == "Return":
+        order, ret = store.return_record(number)
+        return ReturnNode(c, order, ret) if order and ret else None
+    if kind == "Fulfillment":
+        for order in store.iter_orders():
+            for fulfillment in order.get("fulfillments", []):
+                if fulfillment["id"] == number:
+                    return FulfillmentNode(c, order, fulfillment)
+        return None
     return None
 
 
@@ -763,6 +878,11 @@ class QueryRoot:
         node = node_for(ctx(info), id)
         return node if isinstance(node, FulfillmentOrderNode) else None
 
+    def return_(self, info, id: str) -> ReturnNode | None:
+        """``return(id:)``: null for an unknown id (returnApprove-decline-state-preconditions.json)."""
+        node = node_for(ctx(info), id)
+        return node if isinstance(node, ReturnNode) else None
+
     def webhookSubscriptions(
         self,
         info,
@@ -800,6 +920,10 @@ class QueryRoot:
             reverse=bool(reverse),
             wrap=WebhookSubscriptionNode,
         )
+
+
+# ``return`` is a Python keyword: the schema's ``return(id:)`` resolves through this alias.
+setattr(QueryRoot, "return", QueryRoot.return_)
 
 
 def resolve_node_type(value: Any, info, abstract_type) -> str | None:

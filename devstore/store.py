@@ -36,6 +36,10 @@ ID_BASES = {
     "ProductVariant": 49_100_000_000_000,
     "InventoryItem": 51_100_000_000_000,
     "GiftCard": 654_000_000_000,
+    "Fulfillment": 8_600_000_000_000,
+    "FulfillmentLineItem": 18_100_000_000_000,
+    "Return": 15_100_000_000,
+    "ReturnLineItem": 23_100_000_000,
 }
 
 
@@ -46,6 +50,9 @@ class ShopConfig:
     timezone: str = "Asia/Seoul"
     currency: str = "USD"
     email: str = "owner@devstore.example"
+    # Shopify's checkout setting "Automatically archive the order" (on by default): a cancelled order is
+    # closed at once. Off (--no-auto-archive), a cancel leaves it open until orderClose.
+    auto_archive: bool = True
 
 
 @dataclass
@@ -73,6 +80,7 @@ class State:
     # Install codes not yet exchanged: code -> {"client_id", "scope", "issued_at"}
     auth_codes: dict[str, dict] = field(default_factory=dict)
     fo_index: dict[int, int] = field(default_factory=dict)  # fulfillment order id -> order id (not saved)
+    return_index: dict[int, int] = field(default_factory=dict)  # return id -> order id (not saved)
     variant_index: dict[int, int] = field(default_factory=dict)  # variant id -> product id (not saved)
     gift_card_by_code: dict[str, int] = field(default_factory=dict)  # code -> gift card id (not saved)
 
@@ -89,6 +97,8 @@ class Store:
         self.state_file = state_file
         # Set by the app: emit(topic, body, subscribers_only) queues a webhook; None while seeding.
         self.emit: Callable[[str, dict, bool], None] | None = None
+        # The shop's auto-archive setting now (POST /_devstore/settings changes it; reset restores it).
+        self.auto_archive = shop.auto_archive
 
     # --- ids ---------------------------------------------------------------------------------------
 
@@ -157,6 +167,22 @@ class Store:
                 return order, fo
         return None, None
 
+    def return_record(self, return_id: int) -> tuple[dict, dict] | tuple[None, None]:
+        """(order, return) for a return id (returns.py's record), or (None, None)."""
+        index = self.state.return_index
+        order = self.state.orders.get(index.get(return_id, -1))
+        if order is None:
+            index.clear()
+            for o in self.iter_orders():
+                for r in o.get("returns", []):
+                    index[r["id"]] = o["id"]
+            order = self.state.orders.get(index.get(return_id, -1))
+        if order is not None:
+            for r in order.get("returns", []):
+                if r["id"] == return_id:
+                    return order, r
+        return None, None
+
     # --- catalogue ------------------------------------------------------------------------------------
 
     def add_product(self, product: dict) -> None:
@@ -205,6 +231,7 @@ class Store:
 
     def reset(self) -> None:
         self.state = State()
+        self.auto_archive = self.shop.auto_archive
 
     def to_json(self) -> dict[str, Any]:
         s = self.state

@@ -59,6 +59,7 @@ class Devstore:
         bucket: float = 2000,
         restore_rate: float = 100,
         state_file: str | Path | None = None,
+        auto_archive: bool = True,
         extra_args: Iterable[str] = (),
         startup_timeout: float = 60.0,
     ) -> None:
@@ -76,6 +77,7 @@ class Devstore:
         self.bucket = bucket
         self.restore_rate = restore_rate
         self.state_file = Path(state_file) if state_file else None
+        self.auto_archive = auto_archive  # False: started with --no-auto-archive
         self.extra_args = list(extra_args)
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[str] | None = None
@@ -120,6 +122,8 @@ class Devstore:
             cmd += ["--webhook-url", self.webhook_url]
         if self.state_file:
             cmd += ["--state-file", str(self.state_file)]
+        if not self.auto_archive:
+            cmd += ["--no-auto-archive"]
         return cmd + self.extra_args
 
     def start(self) -> Devstore:
@@ -355,7 +359,20 @@ class Devstore:
         return self.post(f"/_devstore/orders/{legacy_id}/cancel", fields)
 
     def order(self, legacy_id: int) -> dict:
+        """The order REST-shaped, plus ``fulfillments`` (each with its ``line_items``: the ids a return
+        names), ``returns`` (see `returns`), ``fulfillment_orders``, ``holds`` and ``refunds``."""
         return self.get(f"/_devstore/orders/{legacy_id}")
+
+    def returns(self, legacy_id: int) -> list[dict]:
+        """The order's returns, oldest first: ``id``, ``name``, ``status`` ("requested", "open", "declined"…),
+        ``line_items`` (``fulfillment_line_item_id``, ``line_item_id``, ``quantity``, ``return_reason``,
+        ``customer_note``) and ``decline`` (``reason``, ``note``) or None."""
+        return self.order(legacy_id)["returns"]
+
+    def fulfillment_line_items(self, legacy_id: int) -> list[dict]:
+        """Every fulfillment line item of the order (``id``, ``line_item_id``, ``quantity``), in shipping
+        order: what ``returnRequest`` takes as ``fulfillmentLineItemId`` (as gid FulfillmentLineItem)."""
+        return [fli for f in self.order(legacy_id)["fulfillments"] for fli in f["line_items"]]
 
     def orders(self, email: str | None = None) -> list[dict]:
         return self.get("/_devstore/orders" + (f"?email={urllib.parse.quote(email)}" if email else ""))
@@ -421,6 +438,15 @@ class Devstore:
         (402), "locked" (423), "gone" (404), each with a string ``errors``; "active" as usual. Returns
         ``{"state", "refused"}`` (calls refused since). ``reset`` makes the shop active again."""
         return self.post("/_devstore/shop-state", {"state": state})
+
+    def set_auto_archive(self, enabled: bool) -> bool:
+        """Turn the shop's "Automatically archive the order" setting on or off from now on: off, a cancel
+        leaves the order open (closed false) until orderClose. ``reset`` restores the startup setting."""
+        return self.post("/_devstore/settings", {"auto_archive": enabled})["auto_archive"]
+
+    def settings(self) -> dict:
+        """``{"auto_archive": bool}``."""
+        return self.get("/_devstore/settings")
 
     def shop_state(self) -> dict:
         """``{"state": ..., "refused": N}``: the Admin API calls refused since the state was set."""

@@ -185,6 +185,7 @@ class OrderAdmin(ReadOnlyAdmin):
     def archived(self, obj: Order) -> bool:
         """Shopify's "closed": archived (by Shopify after a cancel, or by the portal's `orderClose`)."""
         return obj.closed
+
     exclude = ["last_payload"]
     readonly_fields = ["pretty_last_payload"]
 

@@ -89,6 +89,48 @@ def test_order_cancel_happy_path_sets_cancelled_at_when_the_job_is_done(devstore
     assert after["totalOutstandingSet"] == expected["totalOutstandingSet"]
 
 
+def test_order_close_matches_the_recording(devstore: Devstore) -> None:
+    rec = recording("orderClose-parity.json")
+    read = rec["upstreamCalls"][0]
+    # The recording keeps the mutation's answer but not its document: the answer selects what the read does.
+    selection = read["query"].split("order(id: $id)", 1)[1].rstrip().removesuffix("}")
+    doc = (
+        "mutation OrderClose($input: OrderCloseInput!) { orderClose(input: $input) { order "
+        + selection
+        + " userErrors { field message } } }"
+    )
+    # The recorded order: 12.00 USD, no customer, nothing paid.
+    order = devstore.create_order(
+        currency="USD", email=None, financial_status="pending", line_items=[{"title": "A", "price": "12.00"}]
+    )
+
+    def comparable(answer: dict) -> dict:
+        # Ids, names and times differ by nature. displayFinancialStatus too: Shopify's orderCreate without
+        # transactions leaves the order with none (null); a devstore order always has one (PENDING here).
+        skipped = {"id", "name", "closedAt", "displayFinancialStatus"}
+        return {k: v for k, v in answer.items() if k not in skipped}
+
+    before = devstore.graphql(read["query"], {"id": order["id"]})["data"]["order"]
+    assert comparable(before) == comparable(read["response"]["body"]["data"]["order"])
+    assert before["closed"] is False and before["closedAt"] is None
+
+    got = devstore.graphql(doc, swap(rec["variables"], {rec["variables"]["input"]["id"]: order["id"]}))
+    expected = rec["mutation"]["response"]
+    closed = got["data"]["orderClose"]
+    assert closed["userErrors"] == expected["data"]["orderClose"]["userErrors"] == []
+    assert comparable(closed["order"]) == comparable(expected["data"]["orderClose"]["order"])
+    assert closed["order"]["id"] == order["id"] and closed["order"]["closedAt"].endswith("Z")
+    assert (
+        got["extensions"]["cost"]["requestedQueryCost"]
+        == expected["extensions"]["cost"]["requestedQueryCost"]
+    )
+
+    after = devstore.graphql(read["query"], {"id": order["id"]})["data"]["order"]
+    assert after == closed["order"]
+    assert comparable(after) == comparable(rec["downstreamRead"]["response"]["data"]["order"])
+    assert devstore.order(order["legacy_id"])["closed_at"] is not None
+
+
 def test_order_update_validation_matches_the_recording(devstore: Devstore) -> None:
     rec = recording("orderUpdate-input-validation.json")
     order = devstore.create_order(currency="USD", note="orderUpdate input validation baseline")
