@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from . import catalogue, clock, orders
+from . import catalogue, clock, orders, payments
 from .ids import gid
 from .money import convert, quantize, to_decimal
 from .store import Store
 
 PAID_STATES = {"paid", "partially_refunded", "refunded", "partially_paid"}
+# The kinds a payment of the control API's ``payments`` may take: a sale; an authorization (money held, not
+# taken); a capture (an authorization and its capture, the way a card is charged when captured later).
+PAYMENT_KINDS = ("sale", "authorization", "capture")
 # Shopify's orderCreate `inventoryBehaviour`, lower-cased; BYPASS is its default.
 INVENTORY_BEHAVIOURS = ("bypass", "decrement_ignoring_policy", "decrement_obeying_policy")
 
@@ -91,6 +94,19 @@ def create_order(store: Store, data: dict, *, emit: bool = True, at: float | Non
             raise ActionError("tax_rate must be a decimal fraction such as 0.1")
         tax_rate = str(rate)
     line_items = [_new_line(store, raw, currency, presentment) for raw in lines_in]
+    shipping_price = quantize(to_decimal(data.get("shipping_price", "0")) or Decimal(0), currency)
+    priced = {
+        "line_items": line_items,
+        "shipping_price": str(shipping_price),
+        "tax_rate": tax_rate,
+        "taxes_included": bool(data.get("taxes_included", False)),
+        "currency": currency,
+        "presentment_currency": presentment,
+    }
+    paid_with = _payments(data, orders.total(priced), currency, "manual" if data.get("test") else None)
+    financial_status = (data.get("financial_status") or "paid").lower()
+    if paid_with is not None:
+        financial_status = _payments_status(paid_with, orders.total(priced), data.get("financial_status"))
     if behaviour != "bypass":
         _take_stock(store, line_items, obey_policy=behaviour == "decrement_obeying_policy", at=now)
     number = store.state.next_order_number
@@ -112,10 +128,10 @@ def create_order(store: Store, data: dict, *, emit: bool = True, at: float | Non
         "tags": _tags(data.get("tags")),
         "currency": currency,
         "presentment_currency": presentment,
-        "financial_status": (data.get("financial_status") or "paid").lower(),
+        "financial_status": financial_status,
         "customer_id": customer["id"] if customer else None,
         "shipping_address": orders.address_from_rest(data.get("shipping_address")),
-        "shipping_price": str(quantize(to_decimal(data.get("shipping_price", "0")) or Decimal(0), currency)),
+        "shipping_price": str(shipping_price),
         "shipping_title": data.get("shipping_title") or "Standard Shipping",
         "tax_rate": tax_rate,
         "taxes_included": bool(data.get("taxes_included", False)),
@@ -131,7 +147,10 @@ def create_order(store: Store, data: dict, *, emit: bool = True, at: float | Non
         "risk_level": data.get("risk_level", "LOW"),
     }
     order["fulfillment_orders"].append(_new_fulfillment_order(store, order, order["line_items"], created_at))
-    _add_initial_transactions(store, order)
+    if paid_with is None:
+        _add_initial_transactions(store, order)
+    else:
+        _add_payments(store, order, paid_with)
     if customer is not None:
         customer["order_ids"].append(order["id"])
     store.add_order(order)
@@ -206,6 +225,59 @@ def _take_stock(store: Store, lines: list[dict], *, obey_policy: bool, at: float
         catalogue.adjust_inventory(store, line["variant_id"], -line["quantity"], at=at)
 
 
+def _payments(
+    data: dict, total: Decimal, currency: str, default_gateway: str | None
+) -> list[tuple[str, Decimal, str]] | None:
+    """The control API's ``payments`` as (kind, amount, gateway), checked; None when there are none (one
+    sale for the total, or what ``financial_status`` says, as before). Amounts are in the shop's currency
+    and must add up to the order total."""
+    raw = data.get("payments")
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or not all(isinstance(p, dict) for p in raw):
+        raise ActionError("payments must be a non-empty list of objects")
+    paid_with = []
+    for i, payment in enumerate(raw):
+        kind = str(payment.get("kind") or "sale").lower()
+        if kind not in PAYMENT_KINDS:
+            raise ActionError(f"payments[{i}].kind must be one of {', '.join(PAYMENT_KINDS)}")
+        amount = to_decimal(payment.get("amount"))
+        if amount is None or amount <= 0:
+            raise ActionError(f"payments[{i}].amount must be a decimal amount above 0")
+        gateway = payment.get("gateway") or default_gateway or "shopify_payments"
+        if not isinstance(gateway, str):
+            raise ActionError(f"payments[{i}].gateway must be a string")
+        paid_with.append((kind, quantize(amount, currency), gateway))
+    paid = sum((amount for _, amount, _ in paid_with), Decimal(0))
+    if paid != quantize(total, currency):
+        raise ActionError(f"payments add up to {paid}, not to the order total {quantize(total, currency)}")
+    return paid_with
+
+
+def _payments_status(paid_with: list[tuple[str, Decimal, str]], total: Decimal, asked: object) -> str:
+    """The financial status the payments make: paid when they took the whole total, authorized when they
+    took nothing, partially paid in between. A ``financial_status`` sent with them must agree."""
+    taken = sum((amount for kind, amount, _ in paid_with if kind != "authorization"), Decimal(0))
+    status = "paid" if taken >= total else ("authorized" if taken == 0 else "partially_paid")
+    if asked and str(asked).lower() != status:
+        raise ActionError(f"financial_status {str(asked).lower()} does not match the payments ({status})")
+    return status
+
+
+def _add_payments(store: Store, order: dict, paid_with: list[tuple[str, Decimal, str]]) -> None:
+    at = order["processed_at"]
+    for kind, amount, gateway in paid_with:
+        if kind == "sale":
+            order["transactions"].append(_transaction(store, "SALE", amount, gateway, None, at))
+            continue
+        authorization = _transaction(store, "AUTHORIZATION", amount, gateway, None, at)
+        order["transactions"].append(authorization)
+        if kind == "capture":
+            order["transactions"].append(
+                _transaction(store, "CAPTURE", amount, gateway, authorization["id"], at)
+            )
+
+
 def _add_initial_transactions(store: Store, order: dict) -> None:
     status = order["financial_status"]
     total = orders.total(order)
@@ -218,10 +290,12 @@ def _add_initial_transactions(store: Store, order: dict) -> None:
         sale = _transaction(store, "SALE", amount, gateway, None, at)
         order["transactions"].append(sale)
         if status == "refunded":
-            _create_refund(store, order, amount, sale, note="Refunded", lines=[], at=at, remove_lines=True)
+            _create_refund(
+                store, order, [(amount, sale, None)], note="Refunded", lines=[], at=at, remove_lines=True
+            )
         elif status == "partially_refunded":
             part = quantize(Decimal(orders.dec(order["line_items"][0]["price"])), order["currency"])
-            _create_refund(store, order, min(part, amount), sale, note=None, lines=[], at=at)
+            _create_refund(store, order, [(min(part, amount), sale, None)], note=None, lines=[], at=at)
     order["financial_status"] = status
 
 
@@ -265,16 +339,16 @@ def _new_fulfillment_order(store: Store, order: dict, lines: list[dict], at: flo
 def _create_refund(
     store: Store,
     order: dict,
-    amount: Decimal,
-    parent: dict | None,
+    transactions: list[tuple[Decimal, dict | None, str | None]],
     *,
     note: str | None,
     lines: list[tuple[dict, int]],
     at: float,
     remove_lines: bool = False,
-    gateway: str | None = None,
     shipping: Decimal | None = None,
 ) -> dict:
+    """One refund with a REFUND transaction per (amount, parent capture, gateway) that gives money back;
+    the gateway defaults to the parent's."""
     refund: dict[str, Any] = {
         "id": store.new_id("Refund"),
         "created_at": at,
@@ -283,7 +357,9 @@ def _create_refund(
         "refund_line_items": [],
         "shipping": str(shipping or 0),
     }
-    if amount > 0:
+    for amount, parent, gateway in transactions:
+        if amount <= 0:
+            continue
         tx = _transaction(
             store,
             "REFUND",
@@ -315,24 +391,11 @@ def refund(
     note: str | None,
     notify: bool,
 ) -> dict:
-    """refundCreate after validation: one refund with a REFUND transaction per (amount, parent, gateway)."""
+    """refundCreate after validation: one refund with a REFUND transaction per (amount, parent, gateway),
+    several parents allowed (an order paid by card and gift card refunds to both at once)."""
     now = clock.now()
-    first = transactions[0] if transactions else None
-    refund_record = _create_refund(
-        store,
-        order,
-        first[0] if first else Decimal(0),
-        first[1] if first else None,
-        note=note,
-        lines=lines,
-        at=now,
-        gateway=first[2] if first else None,
-    )
-    for amount, parent, gateway in transactions[1:]:
-        tx = _transaction(store, "REFUND", amount, gateway, parent["id"], now)
-        order["transactions"].append(tx)
-        refund_record["transaction_ids"].append(tx["id"])
-    orders.refresh_financial_status(order)
+    planned: list[tuple[Decimal, dict | None, str | None]] = list(transactions)
+    refund_record = _create_refund(store, order, planned, note=note, lines=lines, at=now)
     touch(order, now)
     publish_order(store, order, "orders/updated")
     store.publish("refunds/create", orders.rest_refund(order, refund_record, store.zone))
@@ -528,10 +591,11 @@ def cancel_now(store: Store, order: dict, params: dict, *, at: float | None = No
     refund_wanted = bool(params.get("refund")) or bool(params.get("refund_method"))
     net = orders.received(order) - orders.refunded(order)
     if refund_wanted and net > 0:
-        sale = next((t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE")), None)
-        _create_refund(
-            store, order, net, sale, note=params.get("staff_note"), lines=[], at=now, remove_lines=True
-        )
+        # Every payment gets back what it still holds (a card and a gift card each their own share).
+        back: list[tuple[Decimal, dict | None, str | None]] = [
+            (share, tx, None) for tx, share, _ in payments.spread(order, net)
+        ]
+        _create_refund(store, order, back, note=params.get("staff_note"), lines=[], at=now, remove_lines=True)
     else:
         for line in order["line_items"]:
             set_current_quantity(order, line, line["fulfilled_quantity"])

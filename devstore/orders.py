@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from . import clock, geo
 from .ids import gid
-from .money import convert, rest_amount, tax_on, to_decimal
+from .money import convert, digits, quantize, rest_amount, tax_on, to_decimal
 
 D0 = Decimal(0)
 
@@ -101,12 +101,21 @@ def tax_lines(order: dict, *, current: bool = False) -> list[tuple[str, Decimal,
     return [(order.get("tax_title") or "Tax", rate, tax(order, current=current))]
 
 
+def current_shipping(order: dict, *, presentment: bool = False) -> Decimal:
+    """The shipping the current total holds: none once every line is removed (cancelled), as the current
+    total drops to 0.0 then (orderCancel-parity.json)."""
+    if all(li["current_quantity"] == 0 for li in order["line_items"]):
+        return D0
+    return shipping(order, presentment=presentment)
+
+
 def total(order: dict, *, current: bool = False, presentment: bool = False) -> Decimal:
     sub = subtotal(order, current=current, presentment=presentment)
-    ship = shipping(order, presentment=presentment)
-    if current and all(li["current_quantity"] == 0 for li in order["line_items"]):
-        # Every line removed (cancelled): the current total drops to 0.0 (orderCancel-parity.json).
-        ship = D0
+    ship = (
+        current_shipping(order, presentment=presentment)
+        if current
+        else shipping(order, presentment=presentment)
+    )
     added_tax = D0
     if tax_rate(order) is not None and not order.get("taxes_included"):
         added_tax = tax(order, current=current)
@@ -128,6 +137,11 @@ def received(order: dict) -> Decimal:
 
 def refunded(order: dict) -> Decimal:
     return transactions_sum(order, ("REFUND",))
+
+
+def payment_gateway_names(order: dict) -> list[str]:
+    """The gateways the order was paid (or authorised) through, as ``Order.paymentGatewayNames`` lists."""
+    return sorted({t["gateway"] for t in order["transactions"] if t["kind"] in ("SALE", "AUTHORIZATION")})
 
 
 def outstanding(order: dict) -> Decimal:
@@ -158,6 +172,16 @@ def refresh_financial_status(order: dict) -> None:
 
 
 # --- REST-shaped payloads (webhooks and the control API) ------------------------------------------
+#
+# The order body follows the sample Shopify documents for `orders/create` (shopify.dev/docs/api/webhooks,
+# "orders/create: Sample Payload"), key for key; refunds, transactions and fulfillments follow the REST
+# Refund, Transaction and Fulfillment resources. What the devstore does not model (checkouts, browsers,
+# discounts, duties, tips, staff, B2B) has the value Shopify shows for an order without it: null, an empty
+# list, or zero money. Money is a decimal string in the currency's precision, except where Shopify sends a
+# JSON number (a refund line item's `subtotal` and `total_tax`).
+
+# The one location the devstore ships from (resolvers.FulfillmentOrderNode.assignedLocation).
+LOCATION_ID = 1
 
 
 def rest_money_set(order: dict, amount: Decimal) -> dict:
@@ -169,6 +193,13 @@ def rest_money_set(order: dict, amount: Decimal) -> dict:
             "currency_code": pres_cur,
         },
     }
+
+
+def rest_number(amount: Decimal, currency: str) -> int | float:
+    """An amount as a JSON number, where Shopify's REST sends one (20 for a currency without a minor unit,
+    1240.71 otherwise)."""
+    value = quantize(amount, currency)
+    return int(value) if digits(currency) == 0 else float(value)
 
 
 def rest_address(address: dict | None) -> dict | None:
@@ -190,46 +221,252 @@ def rest_address(address: dict | None) -> dict | None:
     ]
     out = {k: address.get(k) for k in keys}
     out["name"] = " ".join(p for p in (address.get("first_name"), address.get("last_name")) if p) or None
+    # Shopify geocodes addresses; the devstore does not.
+    out["latitude"] = address.get("latitude")
+    out["longitude"] = address.get("longitude")
     return out
+
+
+def rest_tax_lines(order: dict, lines: list[tuple[str, Decimal, Decimal]]) -> list[dict]:
+    cur = order["currency"]
+    return [
+        {
+            "title": title,
+            "rate": float(rate),
+            "price": rest_amount(amount, cur),
+            "price_set": rest_money_set(order, amount),
+        }
+        for title, rate, amount in lines
+    ]
 
 
 def rest_line_item(order: dict, line: dict) -> dict:
     cur = order["currency"]
     fulfilled = line["fulfilled_quantity"]
+    rate = tax_rate(order)
+    taxed = rate is not None and line.get("taxable", True)
     return {
         "id": line["id"],
         "admin_graphql_api_id": gid("LineItem", line["id"]),
-        "title": line["title"],
-        "name": line["title"] + (f" - {line['variant_title']}" if line.get("variant_title") else ""),
-        "variant_title": line.get("variant_title"),
-        "sku": line.get("sku"),
-        "quantity": line["quantity"],
+        "attributed_staffs": [],
         "current_quantity": line["current_quantity"],
         "fulfillable_quantity": unfulfilled_quantity(line),
+        "fulfillment_service": "manual",
         "fulfillment_status": (
             "fulfilled"
             if fulfilled and fulfilled >= line["current_quantity"]
             else ("partial" if fulfilled else None)
         ),
+        "gift_card": line.get("gift_card", False),
+        "grams": line.get("grams") or 0,
+        "name": line["title"] + (f" - {line['variant_title']}" if line.get("variant_title") else ""),
         "price": rest_amount(dec(line["price"]), cur),
         "price_set": rest_money_set(order, dec(line["price"])),
-        "requires_shipping": line.get("requires_shipping", True),
-        "gift_card": line.get("gift_card", False),
-        "taxable": line.get("taxable", True),
-        "variant_id": line.get("variant_id"),
+        "product_exists": line.get("product_id") is not None,
         "product_id": line.get("product_id"),
+        "properties": [],
+        "quantity": line["quantity"],
+        "requires_shipping": line.get("requires_shipping", True),
+        "sales_line_item_group_id": None,
+        "sku": line.get("sku"),
+        "taxable": line.get("taxable", True),
+        "title": line["title"],
+        "total_discount": rest_amount(D0, cur),
+        "total_discount_set": rest_money_set(order, D0),
+        "variant_id": line.get("variant_id"),
+        "variant_inventory_management": None,
+        "variant_title": line.get("variant_title"),
+        "vendor": line.get("vendor"),
+        "tax_lines": rest_tax_lines(
+            order,
+            [(order.get("tax_title") or "Tax", rate, line_tax(order, line, line["quantity"]))]
+            if taxed and rate is not None
+            else [],
+        ),
+        "duties": [],
+        "discount_allocations": [],
     }
 
 
-def rest_customer(customer: dict | None) -> dict | None:
+def rest_customer(customer: dict | None, order: dict, zone) -> dict | None:
     if customer is None:
         return None
     return {
         "id": customer["id"],
         "email": customer.get("email"),
+        "created_at": clock.iso_local(customer.get("created_at"), zone),
+        "updated_at": clock.iso_local(customer.get("updated_at"), zone),
         "first_name": customer.get("first_name"),
         "last_name": customer.get("last_name"),
+        # A customer made by an order, without an account: Shopify's "disabled".
+        "state": "disabled",
+        "note": customer.get("note"),
+        "multipass_identifier": None,
+        "tax_exempt": False,
+        "phone": customer.get("phone"),
+        "tags": ", ".join(customer.get("tags") or []),
+        "currency": order["currency"],
+        "tax_exemptions": [],
         "admin_graphql_api_id": gid("Customer", customer["id"]),
+    }
+
+
+def rest_shipping_lines(order: dict) -> list[dict]:
+    """The order's one shipping method: there is one when something is shipped or shipping was charged.
+
+    The devstore keeps no id for it, so ``id`` is null."""
+    price = shipping(order)
+    if price == 0 and not any(li.get("requires_shipping", True) for li in order["line_items"]):
+        return []
+    cur = order["currency"]
+    return [
+        {
+            "id": None,
+            "carrier_identifier": None,
+            "code": None,
+            "current_discounted_price_set": rest_money_set(order, current_shipping(order)),
+            "discounted_price": rest_amount(price, cur),
+            "discounted_price_set": rest_money_set(order, price),
+            "is_removed": False,
+            "phone": None,
+            "price": rest_amount(price, cur),
+            "price_set": rest_money_set(order, price),
+            "requested_fulfillment_service_id": None,
+            "source": "shopify",
+            "title": order.get("shipping_title") or "Standard Shipping",
+            "tax_lines": [],
+            "discount_allocations": [],
+        }
+    ]
+
+
+def rest_fulfillment(order: dict, fulfillment: dict, position: int, zone) -> dict:
+    """A fulfillment as the REST Fulfillment resource shows it: named ``<order name>.<n>``, its line items
+    the order's, each with the quantity this shipment holds. The devstore records no tracking."""
+    by_id = {li["id"]: li for li in order["line_items"]}
+    return {
+        "id": fulfillment["id"],
+        "admin_graphql_api_id": gid("Fulfillment", fulfillment["id"]),
+        "created_at": clock.iso_local(fulfillment["created_at"], zone),
+        "location_id": LOCATION_ID,
+        "name": f"{order['name']}.{position}",
+        "order_id": order["id"],
+        "origin_address": {},
+        "receipt": {},
+        "service": "manual",
+        "shipment_status": None,
+        "status": fulfillment["status"].lower(),
+        "tracking_company": None,
+        "tracking_number": None,
+        "tracking_numbers": [],
+        "tracking_url": None,
+        "tracking_urls": [],
+        "updated_at": clock.iso_local(fulfillment["updated_at"], zone),
+        "line_items": [
+            {**rest_line_item(order, by_id[fli["line_item_id"]]), "quantity": fli["quantity"]}
+            for fli in fulfillment["line_items"]
+            if fli["line_item_id"] in by_id
+        ],
+    }
+
+
+def rest_transaction(order: dict, tx: dict, zone) -> dict:
+    """A transaction as the REST Transaction resource shows it: ``amount`` in the currency the shopper
+    paid in (``currency``), not the shop's."""
+    pres_cur = order["presentment_currency"]
+    created = clock.iso_local(tx["created_at"], zone)
+    return {
+        "id": tx["id"],
+        "admin_graphql_api_id": gid("OrderTransaction", tx["id"]),
+        "order_id": order["id"],
+        "kind": tx["kind"].lower(),
+        "gateway": tx["gateway"],
+        "status": tx["status"].lower(),
+        "message": None,
+        "created_at": created,
+        "test": bool(order.get("test", False)),
+        "authorization": None,
+        "location_id": None,
+        "user_id": None,
+        "parent_id": tx.get("parent_id"),
+        "processed_at": created,
+        "device_id": None,
+        "error_code": None,
+        "receipt": {},
+        "amount": rest_amount(to_presentment(order, dec(tx["amount"])), pres_cur),
+        "currency": pres_cur,
+    }
+
+
+def rest_refund(order: dict, refund: dict, zone) -> dict:
+    """A refund as the order's ``refunds`` and the ``refunds/create`` webhook show it (REST Refund)."""
+    cur = order["currency"]
+    by_tx = {t["id"]: t for t in order["transactions"]}
+    by_line = {li["id"]: li for li in order["line_items"]}
+    created = clock.iso_local(refund["created_at"], zone)
+    refund_lines = []
+    for r in refund["refund_line_items"]:
+        line = by_line.get(r["line_item_id"])
+        amount = dec(line["price"]) * r["quantity"] if line else D0
+        line_tax_amount = line_tax(order, line, r["quantity"]) if line else D0
+        # refundCreate's restockType when the record keeps it; NO_RESTOCK is the input's default.
+        restock_type = r.get("restock_type") or "no_restock"
+        refund_lines.append(
+            {
+                "id": r.get("id"),
+                "line_item_id": r["line_item_id"],
+                "location_id": LOCATION_ID if restock_type in ("return", "cancel") else None,
+                "quantity": r["quantity"],
+                "restock_type": restock_type,
+                "subtotal": rest_number(amount, cur),
+                "total_tax": rest_number(line_tax_amount, cur),
+                "subtotal_set": rest_money_set(order, amount),
+                "total_tax_set": rest_money_set(order, line_tax_amount),
+                "line_item": rest_line_item(order, line) if line else None,
+            }
+        )
+    refunded_shipping = dec(refund.get("shipping") or "0")
+    return {
+        "id": refund["id"],
+        "admin_graphql_api_id": gid("Refund", refund["id"]),
+        "order_id": order["id"],
+        "created_at": created,
+        "note": refund.get("note"),
+        "user_id": None,
+        "processed_at": created,
+        "restock": any(r["restock_type"] != "no_restock" for r in refund_lines),
+        "duties": [],
+        "total_duties_set": rest_money_set(order, D0),
+        "additional_fees": [],
+        "total_additional_fees_set": rest_money_set(order, D0),
+        "return": None,
+        "refund_shipping_lines": (
+            [
+                {
+                    "id": None,
+                    "shipping_line_id": None,
+                    "subtotal_amount_set": rest_money_set(order, refunded_shipping),
+                }
+            ]
+            if refunded_shipping > 0
+            else []
+        ),
+        "order_adjustments": [],
+        "refund_line_items": refund_lines,
+        "transactions": [
+            rest_transaction(order, t, zone) for tid in refund["transaction_ids"] if (t := by_tx.get(tid))
+        ],
+    }
+
+
+def rest_return_summary(ret: dict) -> dict:
+    """A return in the order body. Shopify's sample shows ``returns: []`` only; the keys here are the ones
+    its ``returns/*`` webhooks open with (returns.rest_return)."""
+    return {
+        "id": ret["id"],
+        "admin_graphql_api_id": gid("Return", ret["id"]),
+        "name": ret["name"],
+        "status": ret["status"].lower(),
     }
 
 
@@ -237,73 +474,107 @@ def rest_order(order: dict, customer: dict | None, zone) -> dict:
     """The order as Shopify's REST API and order webhooks show it (snake_case, numeric ids)."""
     cur = order["currency"]
     state = fulfillment_state(order)
+    zero = rest_money_set(order, D0)
+    line_total = subtotal(order)
     return {
         "id": order["id"],
         "admin_graphql_api_id": gid("Order", order["id"]),
-        "name": order["name"],
-        "order_number": order["number"],
-        "number": order["number"] - 1000,
-        "email": order.get("email"),
-        "contact_email": order.get("email"),
-        "phone": order.get("phone"),
-        "created_at": clock.iso_local(order["created_at"], zone),
-        "updated_at": clock.iso_local(order["updated_at"], zone),
-        "processed_at": clock.iso_local(order["processed_at"], zone),
-        "cancelled_at": clock.iso_local(order["cancelled_at"], zone),
+        "app_id": None,
+        "browser_ip": None,
+        "buyer_accepts_marketing": False,
         "cancel_reason": order["cancel_reason"].lower() if order.get("cancel_reason") else None,
+        "cancelled_at": clock.iso_local(order["cancelled_at"], zone),
+        "cart_token": None,
+        "checkout_token": None,
+        "client_details": None,
         "closed_at": clock.iso_local(order["closed_at"], zone),
+        "company": None,
+        "confirmation_number": None,
+        "confirmed": True,
+        "contact_email": order.get("email"),
+        "created_at": clock.iso_local(order["created_at"], zone),
+        "currency": cur,
+        "current_shipping_price_set": rest_money_set(order, current_shipping(order)),
+        "current_subtotal_price": rest_amount(subtotal(order, current=True), cur),
+        "current_subtotal_price_set": rest_money_set(order, subtotal(order, current=True)),
+        "current_total_additional_fees_set": None,
+        "current_total_discounts": rest_amount(D0, cur),
+        "current_total_discounts_set": zero,
+        "current_total_duties_set": None,
+        "current_total_price": rest_amount(total(order, current=True), cur),
+        "current_total_price_set": rest_money_set(order, total(order, current=True)),
+        "current_total_tax": rest_amount(tax(order, current=True), cur),
+        "current_total_tax_set": rest_money_set(order, tax(order, current=True)),
+        "customer_locale": None,
+        "device_id": None,
+        "discount_codes": [],
+        "duties_included": False,
+        "email": order.get("email"),
+        "estimated_taxes": False,
         "financial_status": order["financial_status"],
         "fulfillment_status": {"fulfilled": "fulfilled", "partial": "partial"}.get(state),
-        "currency": cur,
-        "presentment_currency": order["presentment_currency"],
-        "total_price": rest_amount(total(order), cur),
-        "subtotal_price": rest_amount(subtotal(order), cur),
-        "current_total_price": rest_amount(total(order, current=True), cur),
-        "current_subtotal_price": rest_amount(subtotal(order, current=True), cur),
-        "total_shipping_price_set": rest_money_set(order, shipping(order)),
-        "total_price_set": rest_money_set(order, total(order)),
-        "subtotal_price_set": rest_money_set(order, subtotal(order)),
-        "current_total_price_set": rest_money_set(order, total(order, current=True)),
-        "total_outstanding": rest_amount(outstanding(order), cur),
-        "taxes_included": bool(order.get("taxes_included")),
-        "total_tax": rest_amount(tax(order), cur),
-        "current_total_tax": rest_amount(tax(order, current=True), cur),
-        "tax_lines": [
-            {"title": title, "rate": float(rate), "price": rest_amount(amount, cur)}
-            for title, rate, amount in tax_lines(order, current=True)
-        ],
+        "landing_site": None,
+        "landing_site_ref": None,
+        "location_id": None,
+        "merchant_business_entity_id": None,
+        "merchant_of_record_app_id": None,
+        "name": order["name"],
         "note": order.get("note"),
+        "note_attributes": [],
+        "number": order["number"] - 1000,
+        "order_number": order["number"],
+        "order_status_url": None,
+        "original_total_additional_fees_set": None,
+        "original_total_duties_set": None,
+        "payment_gateway_names": payment_gateway_names(order),
+        "phone": order.get("phone"),
+        "po_number": None,
+        "presentment_currency": order["presentment_currency"],
+        "processed_at": clock.iso_local(order["processed_at"], zone),
+        "reference": None,
+        "referring_site": None,
+        "source_identifier": None,
+        # The devstore's orders stand for online-store checkouts (the seeder's and the control API's).
+        "source_name": "web",
+        "source_url": None,
+        "subtotal_price": rest_amount(subtotal(order), cur),
+        "subtotal_price_set": rest_money_set(order, subtotal(order)),
         "tags": ", ".join(order["tags"]),
+        "tax_exempt": False,
+        "tax_lines": rest_tax_lines(order, tax_lines(order, current=True)),
+        "taxes_included": bool(order.get("taxes_included")),
         "test": order.get("test", False),
+        "token": None,
+        "total_cash_rounding_payment_adjustment_set": zero,
+        "total_cash_rounding_refund_adjustment_set": zero,
+        "total_discounts": rest_amount(D0, cur),
+        "total_discounts_set": zero,
+        "total_line_items_price": rest_amount(line_total, cur),
+        "total_line_items_price_set": rest_money_set(order, line_total),
+        "total_outstanding": rest_amount(outstanding(order), cur),
+        "total_price": rest_amount(total(order), cur),
+        "total_price_set": rest_money_set(order, total(order)),
+        "total_shipping_price_set": rest_money_set(order, shipping(order)),
+        "total_tax": rest_amount(tax(order), cur),
+        "total_tax_set": rest_money_set(order, tax(order)),
+        "total_tip_received": rest_amount(D0, cur),
+        "total_weight": sum((li.get("grams") or 0) * li["quantity"] for li in order["line_items"]),
+        "updated_at": clock.iso_local(order["updated_at"], zone),
+        "user_id": None,
+        "billing_address": rest_address(order.get("billing_address")),
+        "customer": rest_customer(customer, order, zone),
+        "discount_applications": [],
+        "fulfillments": [
+            rest_fulfillment(order, f, position, zone)
+            for position, f in enumerate(order.get("fulfillments", []), start=1)
+        ],
         "line_items": [rest_line_item(order, li) for li in order["line_items"]],
+        "payment_terms": None,
+        "refunds": [rest_refund(order, r, zone) for r in order["refunds"]],
         "shipping_address": rest_address(order.get("shipping_address")),
-        "customer": rest_customer(customer),
-    }
-
-
-def rest_refund(order: dict, refund: dict, zone) -> dict:
-    by_id = {t["id"]: t for t in order["transactions"]}
-    return {
-        "id": refund["id"],
-        "admin_graphql_api_id": gid("Refund", refund["id"]),
-        "created_at": clock.iso_local(refund["created_at"], zone),
-        "note": refund.get("note"),
-        "refund_line_items": [
-            {"line_item_id": r["line_item_id"], "quantity": r["quantity"]}
-            for r in refund["refund_line_items"]
-        ],
-        "transactions": [
-            {
-                "id": t["id"],
-                "kind": t["kind"].lower(),
-                "status": t["status"].lower(),
-                "gateway": t["gateway"],
-                "amount": rest_amount(dec(t["amount"]), order["currency"]),
-                "parent_id": t.get("parent_id"),
-            }
-            for tid in refund["transaction_ids"]
-            if (t := by_id.get(tid))
-        ],
+        "shipping_lines": rest_shipping_lines(order),
+        "returns": [rest_return_summary(r) for r in order.get("returns", [])],
+        "line_item_groups": [],
     }
 
 

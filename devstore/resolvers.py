@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from . import clock, gift_cards, orders, returns
+from . import clock, gift_cards, orders, payments, returns
 from .catalogue_nodes import ProductNode, ProductVariantNode, product_node, variant_node
 from .ids import gid, parse_gid
 from .money import gql_amount
@@ -222,6 +222,50 @@ class RefundNode:
 
     def transactions(self, info, **page) -> dict:
         return simple_connection(self._transactions(), lambda t: TransactionNode(self._o, t), **page)
+
+
+class SuggestedRefundNode:
+    """``Order.suggestedRefund``: payments.suggest_refund's preview, Shopify-shaped. Taxes on shipping,
+    duties and discounts are not modelled (0)."""
+
+    def __init__(self, order: dict, suggestion: payments.Suggestion) -> None:
+        o, s = order, suggestion
+        zero = money_bag(o, Decimal(0))
+        self.amountSet = money_bag(o, s.amount)
+        self.maximumRefundableSet = money_bag(o, s.maximum)
+        self.subtotalSet = money_bag(o, s.subtotal)
+        self.discountedSubtotalSet = self.subtotalSet
+        self.totalTaxSet = money_bag(o, s.tax)
+        self.totalCartDiscountAmountSet = zero
+        self.totalDutiesSet = zero
+        self.refundDuties: list[dict] = []
+        self.shipping = {
+            "amountSet": money_bag(o, s.shipping),
+            "maximumRefundableSet": money_bag(o, s.shipping_maximum),
+            "taxSet": zero,
+        }
+        self.refundLineItems = [
+            {
+                "lineItem": LineItemNode(o, rl.line),
+                "quantity": rl.quantity,
+                "restockType": rl.restock_type,
+                "restocked": False,
+                "priceSet": money_bag(o, orders.dec(rl.line["price"])),
+                "subtotalSet": money_bag(o, rl.subtotal),
+                "totalTaxSet": money_bag(o, rl.tax),
+            }
+            for rl in s.lines
+        ]
+        self.suggestedTransactions = [
+            {
+                "kind": "SUGGESTED_REFUND",
+                "gateway": t.parent["gateway"],
+                "amountSet": money_bag(o, t.amount),
+                "maximumRefundableSet": money_bag(o, t.maximum),
+                "parentTransaction": TransactionNode(o, t.parent),
+            }
+            for t in s.transactions
+        ]
 
 
 class FulfillmentOrderNode:
@@ -533,6 +577,26 @@ class OrderNode:
     def refunds(self, info, first=None) -> list[RefundNode]:
         items = [RefundNode(self._o, r) for r in self._o["refunds"]]
         return items[:first] if first is not None else items
+
+    def suggestedRefund(
+        self,
+        info,
+        shippingAmount=None,
+        refundShipping=None,
+        refundLineItems=None,
+        refundDuties=None,
+        suggestFullRefund=False,
+        refundMethodAllocation="ORIGINAL_PAYMENT_METHODS",
+    ) -> SuggestedRefundNode:
+        suggestion = payments.suggest_refund(
+            self._o,
+            full=bool(suggestFullRefund),
+            line_inputs=refundLineItems or [],
+            refund_shipping=bool(refundShipping),
+            shipping_amount=shippingAmount,
+            allocation=refundMethodAllocation or "ORIGINAL_PAYMENT_METHODS",
+        )
+        return SuggestedRefundNode(self._o, suggestion)
 
     def transactions(self, info, first=None, **_ignored) -> list[TransactionNode]:
         items = [TransactionNode(self._o, t) for t in self._o["transactions"]]

@@ -346,6 +346,14 @@ class Devstore:
     # --- control API -------------------------------------------------------------------------------
 
     def create_order(self, **fields: Any) -> dict:
+        """POST /_devstore/orders with REST-shaped fields; returns ``{"id", "legacy_id", "name"}``.
+
+        Paid by one sale for the total unless ``payments`` says otherwise: a list of ``{"gateway",
+        "amount", "kind"}`` adding up to the total (in the shop's currency), ``kind`` one of "sale" (the
+        default), "authorization" (held, not taken) or "capture" (an authorization and its capture), e.g.
+        ``payments=[{"gateway": "shopify_payments", "amount": "30.00"}, {"gateway": "gift_card",
+        "amount": "20.00"}]``, one transaction each, in that order. The financial status follows from them
+        (paid, partially_paid or authorized); a ``financial_status`` sent along must agree."""
         fields.setdefault("email", "shopper@example.com")
         fields.setdefault("line_items", [{"title": "Test item", "quantity": 1, "price": "10.00"}])
         return self.post("/_devstore/orders", fields)

@@ -118,6 +118,16 @@ class OrderTransaction:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundShare:
+    """One payment a refund goes back to: its parent transaction, gateway and amount (the shopper's
+    currency). Several when the order was paid several ways."""
+
+    parent_id: str
+    gateway: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class RefundRecord:
     id: str
     note: str
@@ -654,18 +664,32 @@ class ShopifyClient:
             ],
         )
 
+    def suggested_refund_shares(self, order_gid: str) -> list[RefundShare]:
+        """Shopify's full-refund suggestion as (payment, most it can still take back), in Shopify's order."""
+        node = self.execute("suggested_refund", "SuggestedFullRefund", {"id": order_gid})["order"]
+        suggestion = (node or {}).get("suggestedRefund") or {}
+        shares = []
+        for tx in suggestion.get("suggestedTransactions") or []:
+            parent = tx.get("parentTransaction") or {}
+            most = (tx.get("maximumRefundableSet") or tx.get("amountSet") or {}).get("presentmentMoney") or {}
+            amount = Decimal(str(most.get("amount") or "0"))
+            if parent.get("id") and amount > 0:
+                shares.append(
+                    RefundShare(parent["id"], tx.get("gateway") or parent.get("gateway") or "", amount)
+                )
+        return shares
+
     def refund_create(
         self,
         *,
         order_gid: str,
-        amount: Decimal,
+        shares: list[RefundShare],
         currency: str,
-        parent_transaction: OrderTransaction,
         note: str,
         notify: bool,
         idempotency_key: str,
     ) -> RefundRecord:
-        """Refund `amount` (in the currency the shopper paid in) to the payment of `parent_transaction`.
+        """Refund each share (in the currency the shopper paid in) to its payment, in one refund.
 
         Money: never re-sent blindly. Shopify refunds once per `idempotency_key` however often the same
         key arrives, so a caller that lost an answer re-sends with the same key; `note` lets it find the
@@ -681,11 +705,12 @@ class ShopifyClient:
                 "transactions": [
                     {
                         "orderId": order_gid,
-                        "parentId": parent_transaction.id,
-                        "gateway": parent_transaction.gateway,
+                        "parentId": share.parent_id,
+                        "gateway": share.gateway,
                         "kind": "REFUND",
-                        "amount": str(amount),
+                        "amount": str(share.amount),
                     }
+                    for share in shares
                 ],
             },
         }

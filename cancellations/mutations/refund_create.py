@@ -3,15 +3,38 @@ sent with the row's idempotency key, so Shopify refunds once however often the s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cancellations.models import Request, ShopifyMutation
-from cancellations.mutations.base import PENDING, Answer, MutationUnit, Verdict, blocked, read_order, register
-from shopify_sync.client import OrderPayments
+from cancellations.mutations.base import (
+    PENDING,
+    Answer,
+    Blocked,
+    MutationUnit,
+    Verdict,
+    blocked,
+    read_order,
+    register,
+)
+from shopify_sync.client import OrderPayments, RefundShare
 
 if TYPE_CHECKING:
     from shopify_sync.client import ShopifyClient
+
+
+def refund_shares(amount: Decimal, available: list[RefundShare]) -> list[RefundShare] | None:
+    """`amount` spread over the payments Shopify would refund, in its order, each up to what it still
+    holds (a card first, then a gift card, say); None when together they hold less."""
+    shares, left = [], amount
+    for payment in available:
+        if left <= 0:
+            break
+        take = min(left, payment.amount)
+        shares.append(RefundShare(payment.parent_id, payment.gateway, take))
+        left -= take
+    return shares if left <= 0 else None
 
 
 def refund_note(request_id: int) -> str:
@@ -19,8 +42,14 @@ def refund_note(request_id: int) -> str:
     return f"Self-service request #{request_id}: partial refund"
 
 
+@dataclass(frozen=True, slots=True)
+class RefundTruth:
+    payments: OrderPayments  # the order's transactions and refunds: is ours there already?
+    shares: list[RefundShare]  # what each payment still holds, as Shopify would refund it
+
+
 @register
-class RefundCreate(MutationUnit[OrderPayments]):
+class RefundCreate(MutationUnit[RefundTruth]):
     operation = ShopifyMutation.Operation.REFUND_CREATE
 
     def plan(self, request: Request) -> dict[str, Any]:
@@ -31,33 +60,39 @@ class RefundCreate(MutationUnit[OrderPayments]):
             "notify": request.notify_customer,
         }
 
-    def read(self, client: ShopifyClient, request: Request) -> OrderPayments | None:
+    def read(self, client: ShopifyClient, request: Request) -> RefundTruth | None:
         # The order too, into the mirror: the shopper's page shows what was refunded as soon as it is.
         if read_order(client, request) is None:
             return None
-        return client.order_transactions(request.order.shopify_gid)
+        payments = client.order_transactions(request.order.shopify_gid)
+        if payments is None:
+            return None
+        return RefundTruth(payments, client.suggested_refund_shares(request.order.shopify_gid))
 
-    def check(self, mutation: ShopifyMutation, truth: OrderPayments, *, sent_before: bool) -> Verdict:
+    def check(self, mutation: ShopifyMutation, truth: RefundTruth, *, sent_before: bool) -> Verdict:
         note = mutation.variables["note"]
-        mine = next((r for r in truth.refunds if note in r.note), None)
+        mine = next((r for r in truth.payments.refunds if note in r.note), None)
         if mine is not None:
             return Verdict(done=True, result_id=mine.id)
-        if not truth.captured():
+        if not truth.payments.captured():
             return blocked(Request.Failure.SHOPIFY_REFUSED, "no captured payment to refund")
         return PENDING
 
-    def send(self, client: ShopifyClient, mutation: ShopifyMutation, truth: OrderPayments) -> Answer:
-        parent = truth.captured()[0]
+    def send(self, client: ShopifyClient, mutation: ShopifyMutation, truth: RefundTruth) -> Answer:
+        amount = Decimal(mutation.variables["amount"])
+        shares = refund_shares(amount, truth.shares)
+        if shares is None:
+            raise Blocked(Request.Failure.SHOPIFY_REFUSED, f"Shopify has less than {amount} left to refund")
         refund = client.refund_create(
             order_gid=mutation.variables["order_gid"],
-            amount=Decimal(mutation.variables["amount"]),
-            currency=truth.presentment_currency,
-            parent_transaction=parent,
+            shares=shares,
+            currency=truth.payments.presentment_currency,
             note=mutation.variables["note"],
             notify=mutation.variables["notify"],
             idempotency_key=mutation.idempotency_key,
         )
-        return Answer(result_id=refund.id, detail={"refund_id": refund.id, "parent": parent.id})
+        parents = [share.parent_id for share in shares]
+        return Answer(result_id=refund.id, detail={"refund_id": refund.id, "parents": parents})
 
-    def not_confirmed_message(self, truth: OrderPayments) -> str:
+    def not_confirmed_message(self, truth: RefundTruth) -> str:
         return "Shopify did not show the refund"

@@ -617,3 +617,26 @@ def test_with_auto_archive_the_close_is_confirmed_by_reading(policy, shopper, sh
 
     assert request.state == Request.State.COMPLETED, request.last_error
     assert mutations(shopify, "orderClose", outcome=None) == []  # Shopify archived it with the cancel
+
+
+def test_a_partial_refund_is_spread_over_the_payments_as_shopify_suggests(
+    policy, moderated, merchant, shopper, shopify, store_order
+):
+    order = store_order(
+        currency="USD",
+        line_items=[{"title": "Boots", "quantity": 1, "price": "50.00"}],
+        payments=[
+            {"gateway": "shopify_payments", "amount": "30.00", "kind": "sale"},
+            {"gateway": "gift_card", "amount": "20.00"},
+        ],
+    )
+    request = cancel(order, shopper)
+    request_approve(request=request, moderator=merchant, refund="partial", refund_amount="35.00")
+
+    request = push(request)
+
+    assert request.state == Request.State.COMPLETED, request.last_error
+    [call] = mutations(shopify, "refundCreate", outcome=None)
+    sent = [(t["gateway"], Decimal(t["amount"])) for t in call["variables"]["input"]["transactions"]]
+    assert sent == [("shopify_payments", Decimal("30.00")), ("gift_card", Decimal("5.00"))]
+    assert shopify.order(order.legacy_id)["financial_status"] == "partially_refunded"

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from decimal import Decimal
 
 from devstore.testing import Devstore, wait_for
 
@@ -29,6 +30,196 @@ ORDER = {
     "currency": "KRW",
     "tags": ["vip", "gift"],
 }
+
+
+# Every top-level key of the `orders/create` sample payload Shopify documents in its webhooks reference
+# (shopify.dev/docs/api/webhooks, topic orders/create, "Sample Payload": the current sample, the one with
+# `merchant_business_entity_id`, `current_shipping_price_set`, `returns` and `line_item_groups`), in the
+# sample's order.
+SHOPIFY_ORDERS_CREATE_SAMPLE_KEYS = (
+    "id",
+    "admin_graphql_api_id",
+    "app_id",
+    "browser_ip",
+    "buyer_accepts_marketing",
+    "cancel_reason",
+    "cancelled_at",
+    "cart_token",
+    "checkout_token",
+    "client_details",
+    "closed_at",
+    "confirmation_number",
+    "confirmed",
+    "contact_email",
+    "created_at",
+    "currency",
+    "current_shipping_price_set",
+    "current_subtotal_price",
+    "current_subtotal_price_set",
+    "current_total_additional_fees_set",
+    "current_total_discounts",
+    "current_total_discounts_set",
+    "current_total_duties_set",
+    "current_total_price",
+    "current_total_price_set",
+    "current_total_tax",
+    "current_total_tax_set",
+    "customer_locale",
+    "device_id",
+    "discount_codes",
+    "duties_included",
+    "email",
+    "estimated_taxes",
+    "financial_status",
+    "fulfillment_status",
+    "landing_site",
+    "landing_site_ref",
+    "location_id",
+    "merchant_business_entity_id",
+    "merchant_of_record_app_id",
+    "name",
+    "note",
+    "note_attributes",
+    "number",
+    "order_number",
+    "order_status_url",
+    "original_total_additional_fees_set",
+    "original_total_duties_set",
+    "payment_gateway_names",
+    "phone",
+    "po_number",
+    "presentment_currency",
+    "processed_at",
+    "reference",
+    "referring_site",
+    "source_identifier",
+    "source_name",
+    "source_url",
+    "subtotal_price",
+    "subtotal_price_set",
+    "tags",
+    "tax_exempt",
+    "tax_lines",
+    "taxes_included",
+    "test",
+    "token",
+    "total_cash_rounding_payment_adjustment_set",
+    "total_cash_rounding_refund_adjustment_set",
+    "total_discounts",
+    "total_discounts_set",
+    "total_line_items_price",
+    "total_line_items_price_set",
+    "total_outstanding",
+    "total_price",
+    "total_price_set",
+    "total_shipping_price_set",
+    "total_tax",
+    "total_tax_set",
+    "total_tip_received",
+    "total_weight",
+    "updated_at",
+    "user_id",
+    "billing_address",
+    "customer",
+    "discount_applications",
+    "fulfillments",
+    "line_items",
+    "payment_terms",
+    "refunds",
+    "shipping_address",
+    "shipping_lines",
+    "returns",
+    "line_item_groups",
+)
+# The keys of a line item in that sample.
+SHOPIFY_SAMPLE_LINE_ITEM_KEYS = (
+    "id",
+    "admin_graphql_api_id",
+    "attributed_staffs",
+    "current_quantity",
+    "fulfillable_quantity",
+    "fulfillment_service",
+    "fulfillment_status",
+    "gift_card",
+    "grams",
+    "name",
+    "price",
+    "price_set",
+    "product_exists",
+    "product_id",
+    "properties",
+    "quantity",
+    "requires_shipping",
+    "sales_line_item_group_id",
+    "sku",
+    "taxable",
+    "title",
+    "total_discount",
+    "total_discount_set",
+    "variant_id",
+    "variant_inventory_management",
+    "variant_title",
+    "vendor",
+    "tax_lines",
+    "duties",
+    "discount_allocations",
+)
+# The keys of a refund and of its line items and transactions in the REST Refund resource
+# (shopify.dev/docs/api/admin-rest/latest/resources/refund, "The Refund resource" and its create response).
+SHOPIFY_REFUND_KEYS = (
+    "id",
+    "admin_graphql_api_id",
+    "order_id",
+    "created_at",
+    "note",
+    "user_id",
+    "processed_at",
+    "duties",
+    "total_duties_set",
+    "return",
+    "restock",
+    "additional_fees",
+    "total_additional_fees_set",
+    "refund_shipping_lines",
+    "order_adjustments",
+    "refund_line_items",
+    "transactions",
+)
+SHOPIFY_REFUND_LINE_ITEM_KEYS = (
+    "id",
+    "line_item",
+    "line_item_id",
+    "quantity",
+    "location_id",
+    "restock_type",
+    "subtotal",
+    "total_tax",
+    "subtotal_set",
+    "total_tax_set",
+)
+SHOPIFY_TRANSACTION_KEYS = (
+    "id",
+    "order_id",
+    "amount",
+    "kind",
+    "gateway",
+    "status",
+    "message",
+    "created_at",
+    "test",
+    "authorization",
+    "currency",
+    "location_id",
+    "user_id",
+    "parent_id",
+    "device_id",
+    "receipt",
+    "error_code",
+)  # and `source_name`, left out: which channel an app's refund is from is not known here
+
+REFUND = """mutation($input: RefundInput!, $key: String!) {
+  refundCreate(input: $input) @idempotent(key: $key) { refund { id } userErrors { field message } }
+}"""
 
 
 def independent_hmac(body: bytes) -> str:
@@ -83,6 +274,101 @@ def test_order_create_sends_a_signed_rest_shaped_webhook(hooked: Devstore, recei
     )
     assert body["customer"]["email"] == "hana@example.com"
     assert body["customer"]["admin_graphql_api_id"].startswith("gid://shopify/Customer/")
+
+
+def test_an_order_body_has_every_key_of_shopifys_sample(hooked: Devstore, receiver: Receiver) -> None:
+    hooked.create_order(**ORDER)
+    body = json.loads(wait_for(lambda: receiver.by_topic("orders/create"))[0]["body"])
+
+    assert [key for key in SHOPIFY_ORDERS_CREATE_SAMPLE_KEYS if key not in body] == []
+    assert [key for key in SHOPIFY_SAMPLE_LINE_ITEM_KEYS if key not in body["line_items"][0]] == []
+    # What the devstore has no model of reads as Shopify shows it for an order without it.
+    assert body["discount_codes"] == body["discount_applications"] == body["note_attributes"] == []
+    assert body["refunds"] == body["fulfillments"] == body["returns"] == []
+    assert body["total_discounts"] == "0" and body["total_discounts_set"]["shop_money"]["amount"] == "0"
+    assert body["billing_address"] is None and body["payment_terms"] is None
+    assert body["payment_gateway_names"] == ["shopify_payments"]
+    assert body["total_line_items_price"] == "30000" and body["total_tax_set"]["shop_money"]["amount"] == "0"
+    assert body["current_total_price_set"]["shop_money"] == {"amount": "30000", "currency_code": "KRW"}
+    assert body["total_shipping_price_set"]["shop_money"] == {"amount": "0", "currency_code": "KRW"}
+    [shipping] = body["shipping_lines"]
+    assert shipping["title"] == "Standard Shipping" and shipping["price"] == "0"
+    assert shipping["price_set"]["presentment_money"] == {"amount": "0", "currency_code": "KRW"}
+    assert body["customer"]["state"] == "disabled" and body["customer"]["currency"] == "KRW"
+    assert body["customer"]["created_at"].endswith("+09:00")
+
+
+def test_a_refund_shows_in_the_order_body_with_its_transactions_and_lines(
+    hooked: Devstore, receiver: Receiver
+) -> None:
+    order = hooked.create_order(
+        currency="USD",
+        presentment_currency="EUR",
+        shipping_price="5.00",
+        line_items=[{"title": "Mug", "quantity": 3, "price": "20.00"}],
+    )
+    line = hooked.order(order["legacy_id"])["line_items"][0]
+    hooked.fulfill(order["legacy_id"], [{"id": line["id"], "quantity": 1}])
+    sale = hooked.graphql(
+        "query($id: ID!) { order(id: $id) { transactions { id kind } } }", {"id": order["id"]}
+    )["data"]["order"]["transactions"][0]["id"]
+    refund_input = {
+        "orderId": order["id"],
+        "note": "one mug back",
+        "refundLineItems": [{"lineItemId": f"gid://shopify/LineItem/{line['id']}", "quantity": 1}],
+        "transactions": [
+            {
+                "orderId": order["id"],
+                "kind": "REFUND",
+                "gateway": "manual",
+                "amount": "20.00",
+                "parentId": sale,
+            }
+        ],
+    }
+    created = hooked.graphql(REFUND, {"input": refund_input, "key": "refund-1"})["data"]["refundCreate"]
+    assert created["userErrors"] == []
+
+    def refunded_update() -> dict | None:
+        bodies = [json.loads(r["body"]) for r in receiver.by_topic("orders/updated")]
+        return next((b for b in bodies if b["refunds"]), None)
+
+    body = wait_for(refunded_update)
+    assert body["financial_status"] == "partially_refunded"
+    [refund] = body["refunds"]
+    assert [key for key in SHOPIFY_REFUND_KEYS if key not in refund] == []
+    assert (
+        refund["admin_graphql_api_id"] == created["refund"]["id"] and refund["order_id"] == order["legacy_id"]
+    )
+    assert refund["note"] == "one mug back"
+    [refund_line] = refund["refund_line_items"]
+    assert [key for key in SHOPIFY_REFUND_LINE_ITEM_KEYS if key not in refund_line] == []
+    assert (refund_line["line_item_id"], refund_line["quantity"]) == (line["id"], 1)
+    assert refund_line["subtotal"] == 20.0 and refund_line["line_item"]["id"] == line["id"]
+    assert refund_line["subtotal_set"]["shop_money"] == {"amount": "20.00", "currency_code": "USD"}
+    [transaction] = refund["transactions"]
+    assert [key for key in SHOPIFY_TRANSACTION_KEYS if key not in transaction] == []
+    assert (transaction["kind"], transaction["status"]) == ("refund", "success")
+    # REST transactions are in the currency the shopper paid in, as GraphQL's presentmentMoney says.
+    presentment = hooked.graphql(
+        """query($id: ID!) { order(id: $id) { refunds { transactions(first: 5) { nodes {
+             amountSet { presentmentMoney { amount currencyCode } } } } } } }""",
+        {"id": order["id"]},
+    )["data"]["order"]["refunds"][0]["transactions"]["nodes"][0]["amountSet"]["presentmentMoney"]
+    assert transaction["currency"] == presentment["currencyCode"] == "EUR"
+    assert Decimal(transaction["amount"]) == Decimal(presentment["amount"])
+    [fulfillment] = body["fulfillments"]
+    assert fulfillment["name"] == f"{order['name']}.1" and fulfillment["status"] == "success"
+    assert [(fl["id"], fl["quantity"]) for fl in fulfillment["line_items"]] == [(line["id"], 1)]
+    assert fulfillment["tracking_numbers"] == [] and fulfillment["tracking_number"] is None
+    [shipping] = body["shipping_lines"]
+    assert (
+        shipping["price"] == "5.00" and shipping["price_set"]["presentment_money"]["currency_code"] == "EUR"
+    )
+    assert body["total_shipping_price_set"]["shop_money"]["amount"] == "5.00"
+
+    refunds_create = json.loads(wait_for(lambda: receiver.by_topic("refunds/create"))[0]["body"])
+    assert refunds_create == refund
 
 
 def test_each_change_sends_the_topics_shopify_sends(hooked: Devstore, receiver: Receiver) -> None:

@@ -115,6 +115,59 @@ def test_it_adds_up_successful_refunds_when_no_total_is_given():
     assert order_data_from_rest(rest_order(refunds=refunds)).total_refunded == Money(Decimal("7.50"), "USD")
 
 
+def test_a_body_without_refunds_has_nothing_refunded():
+    body = rest_order()
+    del body["refunds"]
+
+    assert order_data_from_rest(body).total_refunded == Money(Decimal("0"), "USD")
+
+
+def _eur_order(**overrides):
+    """A USD shop's order paid in EUR (REST: transactions in EUR, `*_set`s in both)."""
+    return rest_order(
+        currency="USD",
+        presentment_currency="EUR",
+        total_price="50.00",
+        total_price_set={
+            "shop_money": {"amount": "50.00", "currency_code": "USD"},
+            "presentment_money": {"amount": "46.30", "currency_code": "EUR"},
+        },
+        **overrides,
+    )
+
+
+def _money_set(shop: str, presentment: str) -> dict:
+    return {
+        "shop_money": {"amount": shop, "currency_code": "USD"},
+        "presentment_money": {"amount": presentment, "currency_code": "EUR"},
+    }
+
+
+def test_a_refund_paid_in_another_currency_counts_at_its_own_shop_money_breakdown():
+    refund = {
+        "refund_line_items": [
+            {"subtotal_set": _money_set("20.00", "18.52"), "total_tax_set": _money_set("2.00", "1.85")}
+        ],
+        "refund_shipping_lines": [{"subtotal_amount_set": _money_set("5.00", "4.63")}],
+        "transactions": [{"kind": "refund", "status": "success", "amount": "25.00", "currency": "EUR"}],
+    }
+
+    data = order_data_from_rest(_eur_order(refunds=[refund]))
+
+    assert data.total_refunded == Money(Decimal("27.00"), "USD")
+
+
+def test_a_refund_paid_in_another_currency_without_a_matching_breakdown_counts_at_the_orders_rate():
+    refund = {  # money only: no lines, no shipping
+        "refund_line_items": [],
+        "transactions": [{"kind": "refund", "status": "success", "amount": "9.26", "currency": "EUR"}],
+    }
+
+    data = order_data_from_rest(_eur_order(refunds=[refund]))
+
+    assert data.total_refunded == Money(Decimal("10.00"), "USD")  # 9.26 x 50.00 / 46.30
+
+
 def test_it_prefers_a_refunded_total_when_the_body_has_one():
     body = rest_order(total_refunded_set={"shop_money": {"amount": "3.00", "currency_code": "USD"}})
 

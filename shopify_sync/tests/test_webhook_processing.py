@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.utils import timezone
 
+from devstore.testing import wait_for
 from shopify_sync.models import LineItem, Order, Shop, WebhookDelivery
 from shopify_sync.services.webhooks import WEBHOOK_MAX_ATTEMPTS, webhook_delivery_process
 from shopify_sync.signals import bulk_operation_finished, order_synced
@@ -16,9 +18,14 @@ from shopify_sync.tasks import (
     webhook_deliveries_prune_old,
     webhook_deliveries_retry_unprocessed,
 )
+from shopify_sync.tests.conftest import SECRET, SHOP_DOMAIN
 from shopify_sync.tests.factories import T0, WebhookDeliveryFactory, rest_line_item, rest_order
 
 pytestmark = pytest.mark.django_db
+
+REFUND = """mutation($input: RefundInput!, $key: String!) {
+  refundCreate(input: $input) @idempotent(key: $key) { refund { id } userErrors { field message } }
+}"""
 
 
 @pytest.fixture
@@ -80,6 +87,91 @@ def test_an_older_update_delivered_after_a_newer_one_changes_nothing(deliver):
     assert order.is_cancelled
     assert order.note == "ring twice"
     assert WebhookDelivery.objects.filter(processed_at__isnull=True).count() == 0  # stale is not an error
+
+
+def _refund(amount: str, *, status: str = "success", currency: str = "USD") -> dict:
+    """A refund as an order body carries it (REST Refund: the transactions that paid money back)."""
+    return {
+        "id": 929361462,
+        "admin_graphql_api_id": "gid://shopify/Refund/929361462",
+        "order_id": rest_order()["id"],
+        "refund_line_items": [],
+        "transactions": [
+            {
+                "id": 1,
+                "kind": "refund",
+                "status": status,
+                "amount": amount,
+                "currency": currency,
+                "parent_id": 2,
+            }
+        ],
+    }
+
+
+def test_a_webhook_with_a_partial_refund_shows_it_in_the_mirror_at_once(deliver):
+    deliver("orders/create", rest_order())
+
+    deliver(
+        "orders/updated",
+        rest_order(
+            updated_at=T0 + timedelta(minutes=3),
+            financial_status="partially_refunded",
+            refunds=[_refund("10.00"), _refund("4.00", status="failure")],
+        ),
+    )
+
+    order = Order.objects.get()
+    assert (order.financial_status, order.total_refunded) == ("partially_refunded", Decimal("10.00"))
+
+
+def test_a_webhook_without_refunds_keeps_reading_the_refunded_total_as_before(deliver):
+    body = rest_order(financial_status="paid")
+    del body["refunds"]
+
+    deliver("orders/create", body)
+
+    order = Order.objects.get()
+    assert (order.financial_status, order.total_refunded) == ("paid", Decimal("0"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_made_in_the_store_reaches_the_mirror_by_webhook_before_any_sync(
+    devstore_factory, live_server, eager_celery
+):
+    options = {
+        "webhook_url": f"{live_server.url}/shopify/webhooks/",
+        "webhook_secret": SECRET,
+        "extra_args": ["--shop-domain", SHOP_DOMAIN],
+    }
+    with devstore_factory(**options) as store:
+        created = store.create_order(
+            currency="USD", line_items=[{"title": "Mug", "quantity": 2, "price": "15.00"}]
+        )
+        wait_for(lambda: Order.objects.filter(legacy_id=created["legacy_id"]).exists())
+        sale = store.graphql(
+            "query($id: ID!) { order(id: $id) { transactions { id } } }", {"id": created["id"]}
+        )["data"]["order"]["transactions"][0]["id"]
+        refund = {
+            "orderId": created["id"],
+            "transactions": [
+                {
+                    "orderId": created["id"],
+                    "kind": "REFUND",
+                    "gateway": "manual",
+                    "amount": "12.50",
+                    "parentId": sale,
+                }
+            ],
+        }
+        answer = store.graphql(REFUND, {"input": refund, "key": "mirror-refund"})["data"]["refundCreate"]
+        assert answer["userErrors"] == []
+
+        order = wait_for(
+            lambda: Order.objects.filter(legacy_id=created["legacy_id"], total_refunded__gt=0).first()
+        )
+
+    assert (order.financial_status, order.total_refunded) == ("partially_refunded", Decimal("12.50"))
 
 
 def test_the_same_delivery_twice_is_processed_once(deliver):

@@ -9,7 +9,7 @@ Webhook bodies are the REST Admin API's order resource: snake_case keys, numeric
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from shopify_sync.types import CustomerData, LineItemData, MailingAddress, Money, OrderData
@@ -125,11 +125,16 @@ def _money_pair(
 
 
 def _total_refunded(payload: dict[str, Any], shop_currency: str, presentment_currency: str) -> Money:
-    """What was refunded, in the shop's currency. The REST order has no such total (GraphQL has
-    `totalRefundedSet`), so prefer it when present, then add up the refunds' successful transactions
-    (their amounts are in the presentment currency, equal to the shop's for most orders); for an order
-    paid in another currency fall back to `total_price - current_total_price` in shop money. Incremental
-    sync rewrites the exact figure from GraphQL."""
+    """What was refunded, in the shop's currency.
+
+    The REST order has no such total (GraphQL has `totalRefundedSet`), so a total is used when a body has
+    one, and otherwise the refunds' successful `refund` transactions are added up. Those are in the
+    currency the shopper paid in (each says so in `currency`): the figure itself for an order paid in the
+    shop's currency. For one paid in another, a refund counts at its own shop-money breakdown
+    (`refund_line_items[].subtotal_set` and `total_tax_set`, `refund_shipping_lines[].subtotal_amount_set`)
+    when that breakdown adds up to what its transactions paid back, else at the order's own rate
+    (`total_price_set`); without that rate, at `total_price - current_total_price`. Incremental sync
+    rewrites the exact figure from GraphQL."""
     for key in ("total_refunded_set", "current_total_refunded_set"):
         if money := _money((payload.get(key) or {}).get("shop_money"), shop_currency):
             return money
@@ -138,17 +143,12 @@ def _total_refunded(payload: dict[str, Any], shop_currency: str, presentment_cur
     refunds = payload.get("refunds") or []
     if not refunds:
         return Money(Decimal(0), shop_currency)
-    if presentment_currency == shop_currency:
-        amount = sum(
-            (
-                _decimal(transaction.get("amount"))
-                for refund in refunds
-                for transaction in refund.get("transactions") or ()
-                if transaction.get("kind") == "refund" and transaction.get("status") == "success"
-            ),
-            Decimal(0),
-        )
-        return Money(amount, shop_currency)
+    rate = _shop_per_presentment(payload)
+    amounts = [
+        _refunded_in_shop_money(refund, shop_currency, presentment_currency, rate) for refund in refunds
+    ]
+    if all(amount is not None for amount in amounts):
+        return Money(sum((amount for amount in amounts if amount is not None), Decimal(0)), shop_currency)
     total, _ = _money_pair(
         payload.get("total_price_set"), payload.get("total_price"), shop_currency, shop_currency
     )
@@ -159,6 +159,53 @@ def _total_refunded(payload: dict[str, Any], shop_currency: str, presentment_cur
         shop_currency,
     )
     return Money(max(total.amount - current.amount, Decimal(0)), shop_currency)
+
+
+def _refunded_in_shop_money(
+    refund: dict[str, Any], shop_currency: str, presentment_currency: str, rate: tuple[Decimal, int] | None
+) -> Decimal | None:
+    """What one refund paid back, in shop money; None when that cannot be told from the body."""
+    paid = [
+        transaction
+        for transaction in refund.get("transactions") or ()
+        if transaction.get("kind") == "refund" and transaction.get("status") == "success"
+    ]
+    amount = sum((_decimal(transaction.get("amount")) for transaction in paid), Decimal(0))
+    currencies = {transaction.get("currency") or presentment_currency for transaction in paid}
+    if not paid or currencies == {shop_currency}:
+        return amount
+    breakdown = [
+        money_set
+        for line in refund.get("refund_line_items") or ()
+        for money_set in (line.get("subtotal_set"), line.get("total_tax_set"))
+    ] + [line.get("subtotal_amount_set") for line in refund.get("refund_shipping_lines") or ()]
+    shop_part = presentment_part = Decimal(0)
+    for money_set in breakdown:
+        shop = (money_set or {}).get("shop_money") or {}
+        presentment = (money_set or {}).get("presentment_money") or {}
+        shop_part += _decimal(shop.get("amount"))
+        presentment_part += _decimal(presentment.get("amount"))
+    if breakdown and presentment_part == amount:
+        return shop_part
+    if rate is None:
+        return None
+    per_presentment, exponent = rate
+    return (amount * per_presentment).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+
+
+def _shop_per_presentment(payload: dict[str, Any]) -> tuple[Decimal, int] | None:
+    """The order's own exchange rate (shop money per unit of presentment money, from `total_price_set`) and
+    the exponent shop amounts are written with; None when the body does not give both amounts."""
+    money_set = payload.get("total_price_set") or {}
+    shop = (money_set.get("shop_money") or {}).get("amount")
+    presentment = (money_set.get("presentment_money") or {}).get("amount")
+    if shop in (None, "") or presentment in (None, ""):
+        return None
+    shop_amount, presentment_amount = _decimal(shop), _decimal(presentment)
+    if presentment_amount <= 0 or shop_amount <= 0:
+        return None
+    exponent = shop_amount.as_tuple().exponent
+    return shop_amount / presentment_amount, exponent if isinstance(exponent, int) else -2
 
 
 def _fulfillment_status(value: Any) -> str:
