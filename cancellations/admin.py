@@ -129,6 +129,7 @@ class RequestAdmin(admin.ModelAdmin):
         (_("The order as it is"), {"fields": ["order_summary", "order_items"]}),
         (_("Shipping address"), {"fields": ["addresses"]}),
         (_("Item changes"), {"fields": ["item_changes"]}),
+        (_("Items to return"), {"fields": ["return_items"]}),
         (
             _("Decision"),
             {
@@ -179,9 +180,13 @@ class RequestAdmin(admin.ModelAdmin):
         # A request waiting for a decision has no decision and no push yet: show what there is.
         if obj is not None and obj.state == Request.State.SUBMITTED:
             left_out |= {_("Decision"), _("Shopify")}
-        # An item edit's page shows its before/after in place of the address, and the other way round.
+        # Each kind shows what it changes: the address, the items before and after, or the items to return.
         if obj is not None:
-            left_out.add(_("Shipping address") if obj.kind == Request.Kind.ITEM_EDIT else _("Item changes"))
+            shown = {
+                Request.Kind.ITEM_EDIT: _("Item changes"),
+                Request.Kind.RETURN: _("Items to return"),
+            }.get(obj.kind, _("Shipping address"))
+            left_out |= {_("Shipping address"), _("Item changes"), _("Items to return")} - {shown}
         return [fieldset for fieldset in self.fieldsets if fieldset[0] not in left_out]
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
@@ -318,6 +323,24 @@ class RequestAdmin(admin.ModelAdmin):
             _("Not shipped"),
             _("Unit price"),
             rows,
+        )
+
+    @admin.display(description=_("shipped items the shopper sends back"))
+    def return_items(self, obj: Request):
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} {} &#215; {}</li>",
+                (
+                    (
+                        line["title"],
+                        f"({line['variant_title']})" if line.get("variant_title") else "",
+                        line["quantity"],
+                    )
+                    for line in obj.return_lines or ()
+                ),
+            ),
         )
 
     @admin.display(description=_("before and after"))

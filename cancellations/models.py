@@ -164,6 +164,17 @@ class Policy(models.Model):
         blank=True,
         help_text=_("In the shop's currency."),
     )
+    allow_returns = models.BooleanField(
+        _("shoppers may ask for a return after shipping"),
+        default=False,
+        help_text=_("The request goes to Shopify as a return once approved (here or automatically)."),
+    )
+    return_window_days = models.PositiveIntegerField(
+        _("return window (days)"),
+        default=30,
+        help_text=_("How long after the order was placed a shopper may ask to return items."),
+    )
+    auto_approve_returns = models.BooleanField(_("approve returns automatically"), default=False)
     hold_fulfilment = models.BooleanField(
         _("hold fulfilment while shoppers may still change the order"),
         default=False,
@@ -204,6 +215,7 @@ class Policy(models.Model):
         minutes: dict[str, int] = {
             Request.Kind.CANCEL: self.cancel_window_minutes,
             Request.Kind.ITEM_EDIT: self.edit_window_minutes,
+            Request.Kind.RETURN: self.return_window_days * 24 * 60,
         }
         return timedelta(minutes=minutes.get(kind, self.address_window_minutes))
 
@@ -235,6 +247,7 @@ class Policy(models.Model):
         auto: dict[str, bool] = {
             Request.Kind.CANCEL: self.auto_approve_cancels,
             Request.Kind.ITEM_EDIT: self.auto_approve_item_edits,
+            Request.Kind.RETURN: self.auto_approve_returns,
         }
         return auto.get(kind, self.auto_approve_address_changes)
 
@@ -294,6 +307,7 @@ class Request(models.Model):
         ADDRESS_CHANGE = "address_change", _("Change the shipping address")
         ITEM_EDIT = "item_edit", _("Change the items")
         KEEP_BONUS = "keep_bonus", _("Bonus for keeping the order")
+        RETURN = "return", _("Return items")
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
@@ -354,6 +368,11 @@ class Request(models.Model):
         null=True,
         blank=True,
         help_text=_("Item edits: per line, the new quantity or the variant swapped to (`LineChange`)."),
+    )
+    return_lines = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_("Returns: the shipped lines (fulfillment line items) and quantities to send back."),
     )
     credit_amount = models.DecimalField(
         **MONEY,
@@ -428,6 +447,9 @@ class Request(models.Model):
                 name="request_keep_bonus_has_amount",
             ),
             models.CheckConstraint(
+                condition=~Q(kind="return") | Q(return_lines__isnull=False), name="request_return_has_lines"
+            ),
+            models.CheckConstraint(
                 condition=~Q(refund="partial") | Q(refund_amount__gt=0),
                 name="request_partial_refund_has_amount",
             ),
@@ -473,6 +495,8 @@ class ShopifyMutation(models.Model):
         ORDER_EDIT_COMMIT = "orderEditCommit", _("Change the items")
         GIFT_CARD_CREATE = "giftCardCreate", _("Issue store credit")
         ORDER_CLOSE = "orderClose", _("Archive the order")
+        RETURN_REQUEST = "returnRequest", _("Ask Shopify for a return")
+        RETURN_APPROVE = "returnApproveRequest", _("Approve the return")
 
     class State(models.TextChoices):
         PLANNED = "planned", _("Planned")

@@ -72,6 +72,7 @@ def _context(event: RequestEvent, language: str) -> dict:
         "is_cancel": request.kind == Request.Kind.CANCEL,
         "is_item_edit": request.kind == Request.Kind.ITEM_EDIT,
         "is_keep_bonus": request.kind == Request.Kind.KEEP_BONUS,
+        "is_return": request.kind == Request.Kind.RETURN,
         # Derived, never stored: only the shopper's own e-mail carries it.
         "gift_card_code": bonus_code(request.pk) if request.kind == Request.Kind.KEEP_BONUS else "",
         "extra_due": extra_due(request.edit_preview) if request.edit_preview else 0,

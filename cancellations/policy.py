@@ -56,6 +56,8 @@ MESSAGES: dict[str, StrPromise] = {
     # An order that holds an item the merchant excludes is not cancelled by the shopper: a cancel is the
     # whole order or nothing.
     "excluded": _("This order holds an item the store does not let you cancel here — contact the store."),
+    "returns_off": _("This store does not take return requests here — contact the store."),
+    "not_shipped": _("Nothing of this order has shipped yet: you can cancel or change it instead."),
     # push-time reasons (the order changed in the store after the shopper asked)
     "cancelled_in_store": _("The store cancelled this order itself."),
     "order_gone": _("This order no longer exists in the store."),
@@ -128,6 +130,39 @@ def holds_excluded_item(policy: Policy, order: Order) -> bool:
         )
         for line in order.line_items.all()
     )
+
+
+# Why a shopper sends something back: Shopify's `ReturnReason` values (every store shares them), labelled.
+RETURN_REASONS: dict[str, StrPromise] = {
+    "SIZE_TOO_SMALL": _("Too small"),
+    "SIZE_TOO_LARGE": _("Too large"),
+    "UNWANTED": _("I don't want it any more"),
+    "NOT_AS_DESCRIBED": _("Not as described"),
+    "WRONG_ITEM": _("I received the wrong item"),
+    "DEFECTIVE": _("Damaged or defective"),
+    "STYLE": _("The style is not what I expected"),
+    "COLOR": _("The colour is not what I expected"),
+    "OTHER": _("Another reason"),
+}
+
+
+def return_verdict(*, policy: Policy, order: Order, now: datetime, has_open_request: bool = False) -> Verdict:
+    """May a shopper ask to return items of `order` at `now`? Only after something shipped, within the
+    return window, when the store takes return requests."""
+    deadline = policy.deadline_for(order, Request.Kind.RETURN)
+    if order.deleted_at is not None:
+        return _verdict("deleted", deadline)
+    if order.cancelled_at is not None:
+        return _verdict("cancelled", deadline)
+    if not policy.allow_returns:
+        return _verdict("returns_off", deadline)
+    if not shipped(order):
+        return _verdict("not_shipped", deadline)
+    if has_open_request:
+        return _verdict("open_request", deadline)
+    if now > deadline:
+        return _verdict("window_closed", deadline)
+    return _verdict("ok", deadline)
 
 
 def address_verdict(*, policy: Policy, order: Order, address: dict[str, str]) -> Verdict:

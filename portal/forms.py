@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cancellations.item_edits import LineChoice
 from cancellations.models import CancelReason
+from cancellations.policy import RETURN_REASONS
 from portal import addresses
 from shopify_sync.order_edits import LineChange
+from shopify_sync.returns import ReturnableLine
 from shopify_sync.types import MailingAddress
 
 # The reason whose "offer the address change instead" hint the cancel form shows.
@@ -231,3 +233,50 @@ class ItemEditForm(forms.Form):
             quantity = self.cleaned_data[f"quantity_{index}"]
             changes.append(LineChange(line_item_gid=choice.line.gid, quantity=quantity, swap_to=swap))
         return changes
+
+
+class ReturnForm(forms.Form):
+    """How many of each shipped line to send back (0 keeps it), why, and a note for the store."""
+
+    reason = forms.ChoiceField(
+        label=_("Why are you returning them?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a reason.")},
+    )
+    note = forms.CharField(
+        label=_("Note for the store (optional)"),
+        required=False,
+        max_length=280,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, lines: list[ReturnableLine], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        reason_field = cast(forms.ChoiceField, self.fields["reason"])
+        reason_field.choices = list(RETURN_REASONS.items())
+        for index, line in enumerate(lines):
+            self.fields[f"quantity_{index}"] = forms.TypedChoiceField(
+                label=_("How many of %(item)s") % {"item": line.title},
+                choices=[(n, str(n)) for n in range(line.returnable + 1)],
+                coerce=int,
+                initial=0,
+                error_messages={"invalid_choice": _("Choose one of the quantities offered.")},
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"line": line, "quantity": self[f"quantity_{index}"]} for index, line in enumerate(self.lines)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if not any(self.cleaned_data.get(f"quantity_{index}") for index in range(len(self.lines))):
+            raise forms.ValidationError(_("Choose at least one item to return."))
+        return self.cleaned_data
+
+    def quantities(self) -> dict[str, int]:
+        return {
+            line.fulfillment_line_item_gid: self.cleaned_data[f"quantity_{index}"]
+            for index, line in enumerate(self.lines)
+        }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import item_edit_views, views
+from portal import item_edit_views, return_views, views
 
 app_name = "orders"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:legacy_id>/cancel/", views.order_cancel, name="cancel"),
     path("<int:legacy_id>/address/", views.order_address, name="address"),
     path("<int:legacy_id>/items/", item_edit_views.order_items, name="items"),
+    path("<int:legacy_id>/return/", return_views.order_return, name="return"),
 ]

@@ -72,6 +72,7 @@ DONE_LABELS: dict[str, Promise] = {
     Request.Kind.ADDRESS_CHANGE: _("Done: the new address is on the order"),
     Request.Kind.ITEM_EDIT: _("Done: the order has the new items"),
     Request.Kind.KEEP_BONUS: _("Done: your store credit is sent by e-mail"),
+    Request.Kind.RETURN: _("Done: the store expects your items back"),
 }
 REFUND_TEXT: dict[str, Promise] = {
     "full": _("You will get a full refund to your original payment method."),
@@ -117,6 +118,7 @@ class OrderCard:
     cancel: Action
     address: Action
     items: Action
+    returns: Action
     open_requests: list[Request]
 
     @property
@@ -125,7 +127,7 @@ class OrderCard:
 
     @property
     def any_allowed(self) -> bool:
-        return self.cancel.allowed or self.address.allowed or self.items.allowed
+        return self.cancel.allowed or self.address.allowed or self.items.allowed or self.returns.allowed
 
     @property
     def deadlines(self) -> list[datetime]:
@@ -186,6 +188,15 @@ def order_card(order: Order, *, policies: PolicyCache, now: datetime) -> OrderCa
         ),
         items=Action(
             Request.Kind.ITEM_EDIT, _verdict(policy, order, Request.Kind.ITEM_EDIT, now, open_requests)
+        ),
+        returns=Action(
+            Request.Kind.RETURN,
+            eligibility.return_verdict(
+                policy=policy,
+                order=order,
+                now=now,
+                has_open_request=any(r.kind == Request.Kind.RETURN for r in open_requests),
+            ),
         ),
         open_requests=open_requests,
     )

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from shopify_sync import graphql_results, order_edits
+from shopify_sync import graphql_results, order_edits, returns
 from shopify_sync.errors import (
     SHOP_STATE_STATUSES,
     ShopifyAuthError,
@@ -47,6 +47,7 @@ from shopify_sync.order_edits import (
     PriceChanged,
     VariantOption,
 )
+from shopify_sync.returns import OrderReturnables
 from shopify_sync.throttle import CostBucket, ThrottleStatus
 from shopify_sync.types import MailingAddress, Money, OrderData, ShopData
 
@@ -770,6 +771,44 @@ class ShopifyClient:
         payload = payload["fulfillmentOrderReleaseHold"]
         _raise_user_errors("fulfillmentOrderReleaseHold", payload.get("userErrors"))
         return ((payload.get("fulfillmentOrder") or {}).get("status")) or ""
+
+    # -- returns --------------------------------------------------------------------------------------
+
+    def order_returnables(self, order_gid: str) -> OrderReturnables | None:
+        """What the order's shopper may send back, and the order's returns; None when it does not exist."""
+        node = self.execute("returns", "OrderReturnables", {"id": order_gid})["order"]
+        return returns.order_returnables(node) if node else None
+
+    def return_request(self, *, order_gid: str, lines: list[tuple[str, int]], reason: str, note: str) -> str:
+        """Ask for a return of (fulfillment line item, quantity) pairs; returns the Return's id."""
+        variables = {
+            "input": {
+                "orderId": order_gid,
+                "returnLineItems": [
+                    # `returnReason` is deprecated for shop-specific reason definitions; the enum is
+                    # the one vocabulary every store shares.
+                    {
+                        "fulfillmentLineItemId": fli,
+                        "quantity": quantity,
+                        "returnReason": reason,
+                        "customerNote": note,
+                    }
+                    for fli, quantity in lines
+                ],
+            }
+        }
+        payload = self.execute("returns", "ReturnRequest", variables, mutation=True)["returnRequest"]
+        _raise_user_errors("returnRequest", payload.get("userErrors"))
+        return (payload.get("return") or {}).get("id") or ""
+
+    def return_approve(self, *, return_gid: str) -> str:
+        """Approve a requested return; returns its status after (OPEN)."""
+        payload = self.execute(
+            "returns", "ReturnApproveRequest", {"input": {"id": return_gid}}, mutation=True
+        )
+        payload = payload["returnApproveRequest"]
+        _raise_user_errors("returnApproveRequest", payload.get("userErrors"))
+        return (payload.get("return") or {}).get("status") or ""
 
     # -- store credit ---------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from cancellations.mutations.order_edit_commit import OrderEditCommit
 from cancellations.mutations.order_update import OrderUpdate
 from cancellations.mutations.plans import PlannedCall, plan_for
 from cancellations.mutations.refund_create import RefundCreate
+from cancellations.mutations.return_request import ReturnApprove, ReturnRequest
 
 __all__ = [
     "UNITS",
@@ -28,6 +29,8 @@ __all__ = [
     "OrderUpdate",
     "PlannedCall",
     "RefundCreate",
+    "ReturnApprove",
+    "ReturnRequest",
     "Verdict",
     "plan_for",
     "unit_for",

@@ -28,6 +28,8 @@ def _operations(request: Request) -> list[str]:
         if request.refund == RefundMethod.PARTIAL:  # the difference, once the edit is in
             operations.append(ShopifyMutation.Operation.REFUND_CREATE)
         return operations
+    if request.kind == Request.Kind.RETURN:
+        return [ShopifyMutation.Operation.RETURN_REQUEST, ShopifyMutation.Operation.RETURN_APPROVE]
     if request.kind == Request.Kind.KEEP_BONUS:
         return [ShopifyMutation.Operation.GIFT_CARD_CREATE]
     return [ShopifyMutation.Operation.ORDER_UPDATE]

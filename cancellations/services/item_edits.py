@@ -17,15 +17,13 @@ from cancellations.errors import RequestNotAllowed
 from cancellations.models import Policy, Request
 from cancellations.policy import order_verdict
 from cancellations.selectors import owning_email
+from cancellations.services.live import shopify_live
 from cancellations.services.policies import policy_get_or_create
 from cancellations.services.requests import request_submit
 from shopify_sync.client import ShopifyClient
 from shopify_sync.connection import client_for
-from shopify_sync.errors import ShopifyError, ShopifyTransientError, ShopifyUserError
 from shopify_sync.models import Order
 from shopify_sync.order_edits import EditableOrder, EditPreview, LineChange
-
-UNREACHABLE = _("The store could not be reached just now. Try again in a minute.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +54,6 @@ class PricedEdit:
         return item_edits.extra_due(self.snapshot)
 
 
-def _live(call):
-    """Shopify's failures as what a shopper can act on."""
-    try:
-        return call()
-    except ShopifyTransientError:
-        raise RequestNotAllowed(UNREACHABLE, code="shopify_unavailable") from None
-    except ShopifyUserError as exc:
-        message = "; ".join(str(error) for error in exc.errors) or str(exc)
-        raise RequestNotAllowed(message, code="shopify_refused") from None
-    except ShopifyError:
-        raise RequestNotAllowed(UNREACHABLE, code="shopify_unavailable") from None
-
-
 def _check_allowed(order: Order, shopper, policy: Policy, now: datetime) -> None:
     if not owning_email(shopper, order) or order.deleted_at is not None:
         raise RequestNotAllowed(_("This order is not one of yours."), code="not_owner")
@@ -91,13 +76,13 @@ def edit_options(
     policy = policy_get_or_create(shop=order.shop)
     _check_allowed(order, shopper, policy, now or timezone.now())
     client = client or client_for(order.shop)
-    editable = _live(lambda: client.order_for_edit(order.shopify_gid))
+    editable = shopify_live(lambda: client.order_for_edit(order.shopify_gid))
     if editable is None:
         raise RequestNotAllowed(_("This order no longer exists in the store."), code="order_gone")
     variants = {}
     if policy.allow_swaps:
         products = sorted({line.product_gid for line in editable.lines if line.product_gid})
-        variants = _live(lambda: client.products_variants(products))
+        variants = shopify_live(lambda: client.products_variants(products))
     return EditOptions(
         order=editable, choices=item_edits.line_choices(policy, editable, variants), policy=policy
     )
@@ -117,7 +102,7 @@ def item_edit_price(
     client = client or client_for(order.shop)
     options = edit_options(order=order, shopper=shopper, client=client, now=now)
     kept = item_edits.changes_checked(options.choices, changes)
-    preview = _live(lambda: client.order_edit_preview(order_gid=order.shopify_gid, changes=kept))
+    preview = shopify_live(lambda: client.order_edit_preview(order_gid=order.shopify_gid, changes=kept))
     snapshot = item_edits.preview_snapshot(options.order, preview, kept)
     priced = PricedEdit(changes=kept, preview=preview, snapshot=snapshot)
     if priced.extra_due > 0 and not options.policy.allow_price_increases:
@@ -156,7 +141,7 @@ def order_exclusions(*, order: Order, policy: Policy, client: ShopifyClient | No
     if not item_edits.needs_product_facts(policy):
         return []
     client = client or client_for(order.shop)
-    editable = _live(lambda: client.order_for_edit(order.shopify_gid))
+    editable = shopify_live(lambda: client.order_for_edit(order.shopify_gid))
     if editable is None:
         return []
     return [

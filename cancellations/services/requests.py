@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from cancellations import item_edits
 from cancellations.errors import RequestNotAllowed
 from cancellations.models import RefundMethod, Request
-from cancellations.policy import MESSAGES, address_verdict, order_verdict
+from cancellations.policy import MESSAGES, RETURN_REASONS, address_verdict, order_verdict, return_verdict
 from cancellations.queue import enqueue_push_on_commit
 from cancellations.selectors import active_reasons, owning_email
 from cancellations.services.outbox import plan_reopen, request_plan
@@ -71,6 +71,7 @@ def request_submit(
     line_changes: list[dict[str, Any]] | None = None,
     edit_preview: dict[str, Any] | None = None,
     excluded_lines: list[str] | None = None,
+    return_lines: list[dict[str, Any]] | None = None,
     language: str = "en",
     now: datetime | None = None,
 ) -> Request:
@@ -79,7 +80,9 @@ def request_submit(
     An item edit (`line_changes`, `edit_preview`) comes from `services.item_edits`, which checked the
     changes on the order read live from Shopify and had Shopify price them. `excluded_lines`: the order's
     lines the merchant excludes from self-service, when the caller read them live
-    (`services.item_edits.order_exclusions`); a cancel of an order holding one is refused.
+    (`services.item_edits.order_exclusions`); a cancel of an order holding one is refused. A return
+    (`return_lines`, a `RETURN_REASONS` code) comes from `services.returns`, which checked the lines on the
+    order's fulfilments read live.
 
     Checks that the shopper owns the order (a verified e-mail address of theirs is on it), that the
     policy allows it at `now` (the window included) and that no request of the kind is open; then
@@ -96,8 +99,13 @@ def request_submit(
     policy = policy_get_or_create(shop=order.shop)
 
     reason_text = (reason_text or "").strip()
-    reason = active_reasons(policy).filter(code=reason_code).first() if reason_code else None
-    if reason_code and reason is None:
+    is_return = kind == Request.Kind.RETURN
+    reason = (
+        active_reasons(policy).filter(code=reason_code).first() if reason_code and not is_return else None
+    )
+    if is_return and not (return_lines and reason_code in RETURN_REASONS):
+        raise RequestNotAllowed(_("Choose the items to return and a reason."), code="no_change")
+    if reason_code and reason is None and not is_return:
         raise RequestNotAllowed(_("Choose one of the reasons offered."), code="bad_reason")
     if kind == Request.Kind.CANCEL and reason is None:
         raise RequestNotAllowed(_("Choose a reason for cancelling."), code="reason_missing")
@@ -120,7 +128,10 @@ def request_submit(
         has_open = Request.objects.filter(
             order=order, kind__in=_conflicting_kinds(kind), state__in=Request.OPEN_STATES
         ).exists()
-        verdict = order_verdict(policy=policy, order=order, kind=kind, now=now, has_open_request=has_open)
+        if is_return:
+            verdict = return_verdict(policy=policy, order=order, now=now, has_open_request=has_open)
+        else:
+            verdict = order_verdict(policy=policy, order=order, kind=kind, now=now, has_open_request=has_open)
         if not verdict:
             raise RequestNotAllowed(verdict.message, code=verdict.code)
         deadline = verdict.deadline
@@ -138,12 +149,13 @@ def request_submit(
             shopper=shopper,
             shopper_email=email,
             language=_language(language),
-            reason_code=reason.code if reason else "",
+            reason_code=reason_code if is_return else (reason.code if reason else ""),
             reason_text=reason_text,
             requested_address=requested_address,
             previous_address=order.shipping_address,
             line_changes=line_changes if kind == Request.Kind.ITEM_EDIT else None,
             edit_preview=edit_preview if kind == Request.Kind.ITEM_EDIT else None,
+            return_lines=return_lines if is_return else None,
             restock=policy.default_restock,
             notify_customer=policy.notify_customer,
         )
@@ -298,7 +310,8 @@ def _edit_decision(request: Request, *, refund: str | None, refund_amount: Any) 
 def _decision(
     request: Request, *, refund: str | None, refund_amount: Any, policy_refund: str
 ) -> tuple[str, Decimal | None]:
-    if request.kind == Request.Kind.ADDRESS_CHANGE:
+    if request.kind in (Request.Kind.ADDRESS_CHANGE, Request.Kind.RETURN):
+        # An address moves no money; a return's refund is the merchant's, once the items are back.
         return RefundMethod.NONE, None
     if request.kind == Request.Kind.ITEM_EDIT:
         refund, amount = _edit_decision(request, refund=refund, refund_amount=refund_amount)

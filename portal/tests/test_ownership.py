@@ -10,7 +10,7 @@ from portal.tests.conftest import VALID_ADDRESS_POST, make_order
 
 pytestmark = pytest.mark.django_db
 
-ORDER_URLS = ["orders:detail", "orders:cancel", "orders:address", "orders:items"]
+ORDER_URLS = ["orders:detail", "orders:cancel", "orders:address", "orders:items", "orders:return"]
 METHODS = ["get", "head", "post", "put", "patch", "delete", "options", "trace"]
 VALID_POSTS = {
     "orders:cancel": {"reason": "changed_my_mind", "confirm": "on"},
