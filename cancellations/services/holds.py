@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from cancellations.models import FulfilmentHold, Policy, Request
@@ -90,6 +90,8 @@ def holds_place(*, order_id: int, client: ShopifyClient | None = None, now: date
     until = policy.last_deadline(order)
     if not policy.hold_fulfilment or until <= now or order.cancelled_at is not None:
         return 0
+    if Request.objects.filter(order=order).exclude(state__in=Request.OPEN_STATES).exists():
+        return 0  # the shopper has acted already: the order may go (a hold would outlive its reason)
     client = client or client_for(order.shop)
     fulfillment_orders = client.fulfillment_orders(order.shopify_gid) or []
     held = 0
@@ -154,13 +156,17 @@ def holds_release(
 
 
 def holds_due(now: datetime | None = None) -> list[int]:
-    """Orders whose holds' windows are over and that have no open request (a request waiting for a
-    merchant keeps its order held until it settles)."""
+    """Orders whose holds should come off and that have no open request (a request waiting for a merchant
+    keeps its order held until it settles): the window is over, a request on the order settled, or the
+    order was cancelled. The last two are released when they happen; here they are caught up when that
+    task was lost (a broker outage)."""
     now = now or timezone.now()
     open_request = Request.objects.filter(order=OuterRef("order_id"), state__in=Request.OPEN_STATES)
+    settled = Request.objects.filter(order=OuterRef("order_id")).exclude(state__in=Request.OPEN_STATES)
     return sorted(
         set(
-            FulfilmentHold.objects.filter(state=FulfilmentHold.State.HELD, held_until__lte=now)
+            FulfilmentHold.objects.filter(state=FulfilmentHold.State.HELD)
+            .filter(Q(held_until__lte=now) | Q(order__cancelled_at__isnull=False) | Exists(settled))
             .exclude(Exists(open_request))
             .values_list("order_id", flat=True)
         )

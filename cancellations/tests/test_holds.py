@@ -137,3 +137,20 @@ def test_mirroring_a_new_order_queues_its_hold(holding, shopify, shop, django_ca
 
     hold = FulfilmentHold.objects.get()
     assert hold.state == FulfilmentHold.State.HELD and hold.order.shopify_gid == created["id"]
+
+
+def test_a_release_lost_with_the_broker_is_caught_up_by_the_beat(holding, shopper, shopify, store_order):
+    order = store_order()
+    holds_place(order_id=order.pk, client=fast_client())
+    # The request settles while the broker is down: its release task never runs.
+    push(request_submit(order=order, shopper=shopper, kind="address_change", address=NEW_ADDRESS))
+
+    assert holds_due() == [order.pk]  # long before the window's end
+
+
+def test_no_hold_after_the_shopper_has_acted(holding, shopper, shopify, store_order):
+    order = store_order()
+    push(request_submit(order=order, shopper=shopper, kind="address_change", address=NEW_ADDRESS))
+
+    assert holds_place(order_id=order.pk, client=fast_client()) == 0
+    assert fulfillment_orders(order)[0].holds == ()
