@@ -14,6 +14,7 @@ from cancellations.services import holds
 from cancellations.services.offers import bonuses_issue
 from cancellations.services.push import request_push
 from cancellations.services.sweep import requests_sweep
+from shopify_sync.enqueue import broker_has_backlog
 from shopify_sync.errors import ShopifyTransientError
 
 
@@ -83,6 +84,8 @@ def release_holds_after_request(self, request_id: int) -> None:
 def sweep_fulfilment_holds() -> dict[str, int]:
     """Every minute: release the holds whose windows are over; place the ones a lost task never did;
     issue the bonuses left waiting."""
+    if broker_has_backlog():  # what it would queue is most likely queued already
+        return {"releases_queued": 0, "holds_queued": 0, "bonuses_issued": 0}
     due = holds.holds_due()
     for order_id in due:
         enqueue_hold_release(order_id, "the self-service window closed")

@@ -64,6 +64,18 @@ ITEM_EDIT_SHARE = 0.22  # of first requests: about 20% of all requests, second r
 ADDRESS_SHARE = 0.3  # of the other first requests
 EDIT_FLAVOURS = ("reduce", "remove", "swap")
 
+# The shop holds fulfilment while a window is open (`Policy.hold_fulfilment`), every window this long: a
+# requested order (placed 1 to 15 minutes before the plan) stays in its windows for a whole 10-minute run.
+WINDOW_MINUTES = 30
+# Orders nobody asks about, one per twenty requests: their windows end during the run (when, the run
+# says), so the beat's sweep releases their holds. In turn: a merchant's own hold on it too, shipped by
+# the warehouse once released, or only released.
+QUIET_EVERY = 20
+QUIET_ROLES = ("merchant_hold", "ship_when_released", "released")
+# One requested order in forty that the store does not ship meanwhile carries a merchant's hold as well.
+MERCHANT_HOLD_EVERY = 40
+MERCHANT_HOLD_HANDLE = "warehouse-check"
+
 # A block of requests is submitted under one policy: most blocks auto-approve, every fourth is moderated.
 BLOCK = 10
 MODERATED_EVERY = 4
@@ -99,6 +111,9 @@ class PlannedOrder:
     line_items: list[dict]  # a custom line (title, price) or a catalogue line (product, variant)
     processed_at: datetime
     legacy_id: int | None = None  # known once the devstore created it
+    quiet: bool = False  # no shopper asks about it; its windows end during the run
+    merchant_hold: bool = False  # the merchant holds it too (MERCHANT_HOLD_HANDLE): that hold must stay
+    ship_when_released: bool = False  # the warehouse ships it once no hold is left on it
 
     def devstore_lines(self, variant_ids: Mapping[tuple[str, str], int]) -> list[dict]:
         return [
@@ -146,7 +161,9 @@ class PlannedRequest:
     reason_text: str = ""
     new_address: dict[str, str] | None = None
     edit: PlannedEdit | None = None
-    fulfil: bool = False  # the store ships the order right after the shopper asked
+    # The store ships the order right after the shopper asked: the merchant releases the portal's hold
+    # first (the console's "release now"), since the warehouse picks no held order.
+    fulfil: bool = False
     block: int = 0
 
 
@@ -155,6 +172,15 @@ class Plan:
     orders: list[PlannedOrder]
     requests: list[PlannedRequest]
     shopper_emails: list[str] = field(default_factory=list)
+    window_minutes: int = WINDOW_MINUTES
+
+    @property
+    def quiet_orders(self) -> list[PlannedOrder]:
+        return [order for order in self.orders if order.quiet]
+
+    def window_end(self, order: PlannedOrder) -> datetime:
+        """When the order's windows (all as long) close, and the portal's hold on it is due to come off."""
+        return order.processed_at + timedelta(minutes=self.window_minutes)
 
     def blocks(self) -> list[list[PlannedRequest]]:
         found: dict[int, list[PlannedRequest]] = {}
@@ -163,11 +189,18 @@ class Plan:
         return [found[key] for key in sorted(found)]
 
 
-def make_plan(*, requests: int, seed: int, now: datetime | None = None) -> Plan:
+def make_plan(
+    *,
+    requests: int,
+    seed: int,
+    now: datetime | None = None,
+    quiet_window_ends: tuple[float, float] = (60.0, 270.0),
+) -> Plan:
     """`requests` requests: one per order, plus a cancel after an earlier address change on one order
     in ten. Of the first requests about 22% are item edits (on orders of two or three lines, at least one
     from the catalogue), 30% of the rest address changes, the others cancels; one in sixteen orders ships
-    right after the ask."""
+    right after the ask. One in forty of the others is held by the merchant too. Then one quiet order per
+    twenty requests, whose windows end `quiet_window_ends` (seconds after `now`, spread evenly)."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     second_requests = requests // 10
@@ -249,7 +282,54 @@ def make_plan(*, requests: int, seed: int, now: datetime | None = None) -> Plan:
             )
         request.fulfil = order.index not in twice and rng.random() < 1 / 16
         result.append(request)
+
+    # Drawn after everything above, so that the requests are the ones the soak made before holds.
+    shipped = {request.order.index for request in result if request.fulfil}
+    for order in orders:
+        order.merchant_hold = order.index not in shipped and rng.random() < 1 / MERCHANT_HOLD_EVERY
+    orders += _quiet_orders(
+        rng, first=order_count, count=max(len(QUIET_ROLES), requests // QUIET_EVERY), shoppers=shoppers,
+        now=now, ends=quiet_window_ends,
+    )  # fmt: skip
     return Plan(orders=orders, requests=result, shopper_emails=shoppers)
+
+
+def _quiet_orders(
+    rng: random.Random,
+    *,
+    first: int,
+    count: int,
+    shoppers: list[str],
+    now: datetime,
+    ends: tuple[float, float],
+) -> list[PlannedOrder]:
+    """`count` orders nobody asks about, placed so that their windows end `ends` seconds after `now`,
+    evenly apart, each with the next of QUIET_ROLES."""
+    start, stop = ends
+    step = (stop - start) / max(1, count - 1)
+    quiet = []
+    for number in range(count):
+        index = first + number
+        role = QUIET_ROLES[number % len(QUIET_ROLES)]
+        window_end = now + timedelta(seconds=start + step * number)
+        quiet.append(
+            PlannedOrder(
+                index=index,
+                email=shoppers[index % len(shoppers)],
+                country=rng.choice(list(ADDRESSES)),
+                first=rng.choice(FIRST_NAMES),
+                last=rng.choice(LAST_NAMES),
+                line_items=[
+                    {"title": title, "quantity": rng.randint(1, 3), "price": price}
+                    for title, price in rng.sample(PRODUCTS, rng.randint(1, 3))
+                ],
+                processed_at=window_end - timedelta(minutes=WINDOW_MINUTES),
+                quiet=True,
+                merchant_hold=role == "merchant_hold",
+                ship_when_released=role == "ship_when_released",
+            )
+        )
+    return quiet
 
 
 def _edit_order_lines(rng: random.Random) -> list[dict]:

@@ -25,12 +25,22 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 TERMINAL = {"completed", "failed", "rejected"}
 # The portal writes "Self-service request #<pk> …" into the cancel's staff note and the refund's note.
 REQUEST_MARK = re.compile(r"Self-service request #(\d+)\b")
+HOLD_HANDLE = "self-service-window"  # cancellations.services.holds.HOLD_HANDLE (the soak reads plain data)
+# What `released_because` starts with, by who released the hold (cancellations.tasks, services.holds,
+# the console's action).
+RELEASED_BY = (
+    ("the self-service window closed", "window closed"),
+    ("request #", "request settled"),
+    ("released by ", "merchant (console)"),
+)
+HOLD_GRACE = timedelta(seconds=30)  # the beat's sweep (every 10 s in the soak) and its task, with room
 ADDRESS_FIELDS = (
     "first_name",
     "last_name",
@@ -50,6 +60,7 @@ class Verdict:
     duplicated: list[str] = field(default_factory=list)
     mismatched: list[str] = field(default_factory=list)
     states: Counter = field(default_factory=Counter)
+    holds: Counter = field(default_factory=Counter)  # the holds' story, for the report
 
     @property
     def line(self) -> str:
@@ -130,8 +141,14 @@ def reconcile(
     mirror: Mapping[str, Mapping[str, Any]],
     store_orders: dict[str, dict],
     calls: list[dict],
+    holds: Sequence[Mapping[str, Any]] | None = None,
+    merchant_holds: Mapping[str, Sequence[str]] | None = None,
+    now: datetime | None = None,
 ) -> Verdict:
-    """`requests`: Request rows (values() with `order__shopify_gid`); `mirror`/`store_orders`: by gid."""
+    """`requests`: Request rows (values() with `order__shopify_gid`); `mirror`/`store_orders`: by gid.
+    `holds`: FulfilmentHold rows (values() with `order__shopify_gid`), None when the run held nothing;
+    `merchant_holds`: the hold ids the soak's merchant placed, by order gid; `now`: when the rows were
+    read."""
     verdict = Verdict(requests=len(requests))
     for request in requests:
         verdict.states[
@@ -220,7 +237,144 @@ def reconcile(
             problem = _effect_problem(request, in_store, applied[gid])
         if problem:
             verdict.mismatched.append(f"{name} on {in_store.get('name')}: {problem}")
+
+    if holds is not None:
+        _check_holds(
+            verdict,
+            requests=requests,
+            store_orders=store_orders,
+            calls=calls,
+            holds=holds,
+            merchant_holds=merchant_holds or {},
+            now=now,
+        )
     return verdict
+
+
+def released_by(because: str) -> str:
+    return next((who for start, who in RELEASED_BY if because.startswith(start)), f"other ({because!r})")
+
+
+def _check_holds(
+    verdict: Verdict,
+    *,
+    requests: Sequence[Mapping[str, Any]],
+    store_orders: dict[str, dict],
+    calls: list[dict],
+    holds: Sequence[Mapping[str, Any]],
+    merchant_holds: Mapping[str, Sequence[str]],
+    now: datetime | None,
+) -> None:
+    """The fulfilment holds' part of the verdict (see the module's docstring), and their story."""
+    records: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for record in holds:
+        records[record["order__shopify_gid"]].append(record)
+    by_order: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for request in requests:
+        by_order[request["order__shopify_gid"]].append(request)
+    story = verdict.holds
+    for gid, store in store_orders.items():
+        name = f"{store.get('name')} {gid}"
+        mine = records.get(gid, [])
+        in_store = {
+            hold["fulfillment_order_id"]: hold
+            for hold in store.get("holds") or []
+            if hold.get("handle") == HOLD_HANDLE
+        }
+        held = [record for record in mine if record["hold_gid"]]
+        story["orders held"] += bool(held)
+        story["orders never held"] += not held
+        for record in mine:
+            story[_hold_outcome(record)] += 1
+            fulfillment_order = _number(record["fulfillment_order_gid"])
+            found = in_store.get(fulfillment_order)
+            problem = _record_problem(record, found, cancelled=bool(store.get("cancelled_at")))
+            if problem:
+                verdict.mismatched.append(f"{name}: {problem}")
+        recorded = {_number(record["fulfillment_order_gid"]) for record in mine}
+        for fulfillment_order, found in in_store.items():
+            if fulfillment_order not in recorded:
+                verdict.mismatched.append(
+                    f"{name}: the store shows our hold {found['id']} on "
+                    f"FulfillmentOrder/{fulfillment_order}, of which the portal has no record"
+                )
+        if in_store:
+            reasons = _hold_overdue(mine, by_order.get(gid, []), now)
+            if reasons:
+                verdict.mismatched.append(f"{name}: our hold is still on, though " + " and ".join(reasons))
+
+        planted = merchant_holds.get(gid, ())
+        present = {hold["id"] for hold in store.get("holds") or []}
+        for hold_gid in planted:
+            if _number(hold_gid) in present:
+                story["merchant holds kept"] += 1
+            elif store.get("cancelled_at"):
+                story["merchant holds gone with the order's cancel"] += 1
+            else:
+                verdict.mismatched.append(f"{name}: the merchant's hold {hold_gid} is gone")
+
+    ours = {_number(record["hold_gid"]) for record in holds if record["hold_gid"]}
+    merchants = {_number(hold_gid) for planted in merchant_holds.values() for hold_gid in planted}
+    for call in calls:
+        if call.get("operation") != "fulfillmentOrderReleaseHold" or call.get("outcome") != "ok":
+            continue
+        variables = call.get("variables") or {}
+        named = [_number(hold_id) for hold_id in variables.get("holdIds") or []]
+        if not named:
+            verdict.mismatched.append(
+                f"a fulfillmentOrderReleaseHold named no hold: every hold on {variables.get('id')} released"
+            )
+        for number in named:
+            if number not in ours:
+                whose = "a merchant's" if number in merchants else "no hold the portal placed"
+                verdict.mismatched.append(
+                    f"a fulfillmentOrderReleaseHold on {variables.get('id')} released "
+                    f"FulfillmentHold/{number}: {whose}"
+                )
+
+
+def _record_problem(record: Mapping[str, Any], found: dict | None, *, cancelled: bool) -> str | None:
+    """Where a hold record and the store's fulfilment order (`found`: our hold on it, if any) disagree."""
+    where = record["fulfillment_order_gid"]
+    if record["state"] != "held":
+        if found is None:
+            return None
+        return (
+            f"the store shows our hold {found['id']} on {where}, but the portal's record says "
+            + record["state"]
+        )
+    if found is None:
+        gone = " (the order is cancelled)" if cancelled else ""
+        return f"the portal's record says {where} is held, but the store shows no hold of ours there{gone}"
+    if _number(record["hold_gid"]) != found["id"]:
+        return (
+            f"the portal's record holds {where} with {record['hold_gid']}, the store with hold {found['id']}"
+        )
+    return None
+
+
+def _hold_outcome(record: Mapping[str, Any]) -> str:
+    if record["state"] == "released":
+        return "released: " + released_by(record["released_because"] or "")
+    if record["state"] == "failed":
+        return "not held (Shopify would not)"
+    return "still held at the end"
+
+
+def _hold_overdue(
+    records: list[Mapping[str, Any]], requests: list[Mapping[str, Any]], now: datetime | None
+) -> list[str]:
+    """Why a hold of ours on the order should be off by now: its window closed (a grace period ago, and
+    no request keeps it), or its order's requests have all settled."""
+    reasons = []
+    open_requests = [request for request in requests if request["state"] not in TERMINAL]
+    until = max((record["held_until"] for record in records), default=None)
+    if now is not None and until is not None and until <= now - HOLD_GRACE and not open_requests:
+        reasons.append(f"its window closed at {until:%H:%M:%S}")
+    if requests and not open_requests:
+        last = max(requests, key=lambda request: request["id"])
+        reasons.append(f"request #{last['id']} ({last['kind']}) is {last['state']}")
+    return reasons
 
 
 def _marked(text: str | None, request: Mapping[str, Any]) -> bool:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from soak.plan import MERCHANT_HOLD_HANDLE, WINDOW_MINUTES
+from soak.reconcile import HOLD_HANDLE
 from soak.run import PRICE_ATTEMPTS, PRICE_RETRY_SECONDS
 
 if TYPE_CHECKING:
@@ -58,6 +60,46 @@ def _item_edits(soak: Soak) -> list[str]:
     return lines
 
 
+def _holds(soak: Soak, verdict: Verdict) -> list[str]:
+    """What the fulfilment holds went through, from the portal's records and the store's orders."""
+    story, stats = verdict.holds, soak.stats
+    if not story:
+        return []
+    released = {key.removeprefix("released: "): n for key, n in story.items() if key.startswith("released: ")}
+    quiet = stats.get("quiet") or {}
+    errors = stats["merchant_release_errors"]
+    roles = ", ".join(f"{role} {n}" for role, n in quiet.items())
+    gone = story["merchant holds gone with the order's cancel"]
+    lines = [
+        "## Fulfilment holds",
+        "",
+        "The policy holds fulfilment while shoppers may still change an order (every window "
+        f"{WINDOW_MINUTES} min; hold `{HOLD_HANDLE}`). Quiet orders, which nobody asks about, have "
+        f"windows that end during the run ({roles}); the beat's sweep releases those. The warehouse "
+        "picks no order on hold: to ship an order right after its shopper asked, the merchant first "
+        "releases the portal's hold (the console's 'release now'). A merchant's own hold, "
+        f"`{MERCHANT_HOLD_HANDLE}`, on some orders must outlive every release of ours.",
+        "",
+        f"- orders held by the portal: {story['orders held']} "
+        f"(at the end of the set-up: {stats['holds_placed_by_setup']}); never held: "
+        f"{story['orders never held']} (fulfilment orders Shopify would not hold: "
+        f"{story['not held (Shopify would not)']})",
+        "- released: "
+        + (", ".join(f"by {who} {n}" for who, n in sorted(released.items())) or "none")
+        + f"; still held at the end: {story['still held at the end']}",
+        f"- merchant's own holds (`{MERCHANT_HOLD_HANDLE}`) planted: {len(soak.merchant_holds)}; kept: "
+        f"{story['merchant holds kept']}; gone with the order's cancel: {gone}",
+        f"- the merchant released holds in the console: {stats['merchant_released']} (errors: "
+        f"{len(errors) or 'none'}); the warehouse shipped {stats['fulfilled']} orders right after the ask "
+        f"and {stats['shipped_after_release']} quiet orders once their window's hold came off; it left "
+        f"{stats['fulfil_held']} on hold",
+        "",
+    ]
+    if errors:
+        lines += [*(f"- merchant's release: {item}" for item in errors[:20]), ""]
+    return lines
+
+
 def write_report(path: Path, *, soak: Soak, verdict: Verdict, total_seconds: float) -> None:
     options = soak.options
     lines = [
@@ -91,10 +133,12 @@ def write_report(path: Path, *, soak: Soak, verdict: Verdict, total_seconds: flo
         *(f"| {state} | {count} |" for state, count in sorted(verdict.states.items())),
         "",
         f"Refused at submit: {soak.stats['refused'] or 'none'}. Orders shipped by the store right after the "
-        f"shopper asked: {soak.stats['fulfilled']} (and {soak.stats['fulfil_refused']} too late, already "
-        f"cancelled). Moderated decisions: {soak.stats['moderated']}.",
+        f"shopper asked (the merchant released the portal's hold first): {soak.stats['fulfilled']} (and "
+        f"{soak.stats['fulfil_refused']} too late, already cancelled). Moderated decisions: "
+        f"{soak.stats['moderated']}.",
         "",
         *_item_edits(soak),
+        *_holds(soak, verdict),
         "## The store's view",
         "",
         "Admin API mutations received, by outcome (`ok` is applied; `fault:*` and `throttled` were not):",

@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 from cryptography.fernet import Fernet
 from tqdm import tqdm
 
-from soak.plan import CATALOGUE, CATALOGUE_STOCK, Plan, PlannedRequest, make_plan
+from soak.plan import (
+    CATALOGUE,
+    CATALOGUE_STOCK,
+    MERCHANT_HOLD_HANDLE,
+    WINDOW_MINUTES,
+    Plan,
+    PlannedRequest,
+    make_plan,
+)
 from soak.processes import ROOT, Cluster, Managed, Redis, free_port, http_ok, start_devstore, wait_until
 
 if TYPE_CHECKING:
@@ -44,6 +53,15 @@ RESERVE_SECONDS = 45  # kept at the end of the time budget for the final sync, t
 # after a timeout), as the shopper's confirm page does; a shopper whose page says "try again" tries again.
 PRICE_ATTEMPTS = 6
 PRICE_RETRY_SECONDS = 1.0
+# Fulfilment holds. The quiet orders' windows end from this long after the plan (the set-up, holds
+# placed, is over by then) until four fifths into the submissions; the merchant's "release now" is tried
+# this many times while Shopify fails.
+QUIET_FIRST_WINDOW_END_SECONDS = 60.0
+HOLDS_PLACED_TIMEOUT_SECONDS = 120.0
+MERCHANT_RELEASE_ATTEMPTS = 5
+MERCHANT = "soak-moderator"  # the console's "release now" records "released by <user>"
+# After the last request settled, how long the drain waits for the releases that settling causes.
+SETTLED_RELEASE_WAIT_SECONDS = 45.0
 
 
 def log(message: str) -> None:
@@ -167,6 +185,11 @@ class Soak:
             "refused": {},
             "fulfilled": 0,
             "fulfil_refused": 0,
+            "fulfil_held": 0,
+            "merchant_released": 0,
+            "merchant_release_errors": [],
+            "shipped_after_release": 0,
+            "holds_placed_by_setup": None,
             "moderated": 0,
             "price_retries": 0,
             "priced_after_retry": 0,
@@ -176,7 +199,11 @@ class Soak:
         self.variant_ids: dict[tuple[str, str], int] = {}
         self.variant_gids: dict[tuple[str, str], str] = {}
         self.planned_refunds: dict[int, Decimal] = {}  # item edit request pk -> the plan's difference
+        self.order_pk: dict[int, int] = {}  # the store's order id -> the mirror's
+        self.merchant_holds: dict[str, list[str]] = {}  # order gid -> the merchant's hold ids on it
         self.stop_event = threading.Event()
+        self.warehouse: threading.Thread | None = None
+        self.warehouse_stop = threading.Event()  # the drain is over: stop looking at held orders
         self.killed: set[str] = set()
         self.crashes: list[str] = []
         self.supervisor_stop = threading.Event()
@@ -331,6 +358,7 @@ class Soak:
 
         from shopify_sync import sync
 
+        self.hold_policy()
         for product in CATALOGUE:
             created = self.store.create_product(
                 title=product.title,
@@ -355,6 +383,7 @@ class Soak:
 
         with ThreadPoolExecutor(8) as pool:
             list(tqdm(pool.map(create, plan.orders), total=len(plan.orders), desc="orders", file=sys.stderr))
+        self.plant_merchant_holds(plan)
         User = get_user_model()
         unusable = make_password(None)
         users = User.objects.bulk_create(
@@ -368,6 +397,72 @@ class Soak:
         self.moderator.groups.add(Group.objects.get(name="Moderators"))
         result = sync.orders_sync_incremental()
         log(f"mirrored {result.orders} orders by incremental sync")
+
+    def hold_policy(self) -> None:
+        """The shop holds fulfilment while shoppers may change an order, every window `WINDOW_MINUTES`
+        long: set before the first order arrives, so each is held as it is mirrored."""
+        from cancellations.models import Policy
+        from cancellations.services import policy_get_or_create
+        from shopify_sync.services.shops import shop_get_or_create_current
+
+        policy = policy_get_or_create(shop=shop_get_or_create_current())
+        Policy.objects.filter(pk=policy.pk).update(
+            hold_fulfilment=True,
+            cancel_window_minutes=WINDOW_MINUTES,
+            address_window_minutes=WINDOW_MINUTES,
+            edit_window_minutes=WINDOW_MINUTES,
+        )
+        self.notes.append(
+            f"fulfilment holds: on (policy), every window {WINDOW_MINUTES} min; the beat's hold sweep "
+            "every 10 s"
+        )
+
+    def plant_merchant_holds(self, plan: Plan) -> None:
+        """A merchant's own hold (`MERCHANT_HOLD_HANDLE`) on the first fulfilment order of the planned
+        orders, before the portal holds them: the portal must leave it alone. Placed through the app's
+        client (the devstore knows one app), told apart from the portal's by its handle alone."""
+        from shopify_sync.connection import client_for
+        from shopify_sync.services.shops import shop_get_or_create_current
+
+        client = client_for(shop_get_or_create_current())
+
+        def plant(order) -> None:
+            gid = f"gid://shopify/Order/{order.legacy_id}"
+            fulfillment_orders = client.fulfillment_orders(gid) or []
+            hold_id = client.fulfillment_order_hold(
+                fulfillment_order_gid=fulfillment_orders[0].id,
+                handle=MERCHANT_HOLD_HANDLE,
+                notes="Checking the stock by hand",
+            )
+            self.merchant_holds[gid] = [hold_id]
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(plant, [order for order in plan.orders if order.merchant_hold]))
+
+    def wait_for_holds(self) -> None:
+        """Shoppers ask about orders placed minutes ago, long held by then: wait until every order the
+        policy holds has its hold (or was found not holdable), a bounded time."""
+        from django.utils import timezone
+
+        from cancellations.models import FulfilmentHold
+        from cancellations.services.holds import orders_to_hold
+
+        with contextlib.suppress(TimeoutError):
+            wait_until(
+                lambda: not orders_to_hold(None, now=timezone.now(), limit=1),
+                timeout=HOLDS_PLACED_TIMEOUT_SECONDS,
+                what="the fulfilment holds to be placed",
+                interval=0.5,
+            )
+        held = FulfilmentHold.objects.filter(state=FulfilmentHold.State.HELD)
+        orders = held.values("order_id").distinct().count()
+        self.stats["holds_placed_by_setup"] = orders
+        missing = len(orders_to_hold(None, now=timezone.now(), limit=100_000))
+        self.timeline.mark(
+            f"fulfilment held on {orders} orders ({held.count()} fulfilment orders; "
+            f"{len(self.merchant_holds)} also held by the merchant)"
+            + (f"; {missing} not yet held, left to the beat" if missing else "")
+        )
 
     # -- chaos -----------------------------------------------------------------------------------------
 
@@ -401,21 +496,67 @@ class Soak:
                 last_throttle = time.monotonic()
             turn += 1
 
-    def fulfil_loop(self, due: list[tuple[float, int]], lock: threading.Lock) -> None:
-        """Ship orders in the store a moment after the shopper asked: between the submit and the push."""
-        while not self.stop_event.is_set() or due:
+    def fulfil_loop(self, due: list[tuple[float, int, str, float]], lock: threading.Lock) -> None:
+        """The warehouse, which picks no order on hold. `due` holds (when, order, why, give up at):
+        "asked": the shopper just asked and the merchant releases the portal's hold in the console so that
+        it ships at once (between the submit and the push); "window": a quiet order whose window ends,
+        looked at until no hold is left on it (into the drain), then shipped."""
+        while (not self.stop_event.is_set() or due) and not self.warehouse_stop.is_set():
             with lock:
-                ready = due[0][1] if due and due[0][0] <= time.monotonic() else None
-                if ready is not None:
-                    heapq.heappop(due)
-            if ready is None:
+                item = heapq.heappop(due) if due and due[0][0] <= time.monotonic() else None
+            if item is None:
                 time.sleep(0.05)
                 continue
+            _at, legacy_id, why, give_up = item
+            if why == "asked":
+                self.merchant_release(legacy_id)
             try:
-                self.store.post(f"/_devstore/orders/{ready}/fulfill", {})
-                self.stats["fulfilled"] += 1
+                order = self.store.get(f"/_devstore/orders/{legacy_id}")
+            except Exception:  # the devstore is busy: look again shortly, for a while
+                order = None
+            waiting = order is None or (why == "window" and bool(order.get("holds")))
+            if waiting and time.monotonic() < give_up:
+                with lock:
+                    again = "released" if why == "asked" else why  # released once is enough
+                    heapq.heappush(due, (time.monotonic() + 2.0, legacy_id, again, give_up))
+                continue
+            if order is None:
+                continue
+            if order.get("holds"):
+                self.stats["fulfil_held"] += 1  # still on hold: the warehouse leaves it
+                continue
+            try:
+                self.store.post(f"/_devstore/orders/{legacy_id}/fulfill", {})
+                self.stats["shipped_after_release" if why == "window" else "fulfilled"] += 1
             except Exception:
                 self.stats["fulfil_refused"] += 1  # already cancelled: the push was faster
+        self.stats["fulfil_held"] += len(due)  # still on hold when the drain ended
+
+    def merchant_release(self, legacy_id: int) -> None:
+        """The console's "release now" on one order, done at once (`holds_release`, which the action's
+        task runs); the merchant tries again while Shopify fails."""
+        from django.db import close_old_connections
+
+        from cancellations.services.holds import holds_release
+        from shopify_sync.errors import ShopifyTransientError
+
+        close_old_connections()
+        for attempt in range(1, MERCHANT_RELEASE_ATTEMPTS + 1):
+            try:
+                released = holds_release(order_id=self.order_pk[legacy_id], because=f"released by {MERCHANT}")
+            except ShopifyTransientError:
+                if attempt < MERCHANT_RELEASE_ATTEMPTS:
+                    time.sleep(0.3)
+                    continue
+                released = 0
+                self.stats["merchant_release_errors"].append(f"order {legacy_id}: Shopify kept failing")
+            except Exception as exc:  # e.g. a worker released it a moment before: it shows in the verdict
+                released = 0
+                self.stats["merchant_release_errors"].append(
+                    f"order {legacy_id}: {type(exc).__name__}: {exc}"
+                )
+            self.stats["merchant_released"] += released
+            return
 
     def moderate_loop(self, queue: list[tuple[float, int, str]], lock: threading.Lock) -> None:
         """A merchant works through the moderation queue a second or two behind the shoppers."""
@@ -515,19 +656,29 @@ class Soak:
 
         shop = Shop.objects.get(domain=SHOP_DOMAIN)
         policy = policy_get_or_create(shop=shop)
-        order_pk = dict(Order.objects.filter(shop=shop).values_list("legacy_id", "pk"))
-        fulfil_due: list[tuple[float, int]] = []
+        order_pk = self.order_pk = dict(Order.objects.filter(shop=shop).values_list("legacy_id", "pk"))
+        fulfil_due: list[tuple[float, int, str, float]] = []
+        started, wall = time.monotonic(), datetime.now(UTC)
+        for quiet in plan.quiet_orders:
+            if quiet.ship_when_released:
+                assert quiet.legacy_id is not None
+                at = started + (plan.window_end(quiet) - wall).total_seconds()
+                fulfil_due.append((at, quiet.legacy_id, "window", float("inf")))
+        heapq.heapify(fulfil_due)
         moderation: list[tuple[float, int, str]] = []
         lock = threading.Lock()
         rng = random.Random(self.options.seed)
         threads = [
             threading.Thread(target=self.faults_loop, name="faults", daemon=True),
-            threading.Thread(target=self.fulfil_loop, args=(fulfil_due, lock), name="fulfil", daemon=True),
             threading.Thread(
                 target=self.moderate_loop, args=(moderation, lock), name="moderate", daemon=True
             ),
         ]
-        for thread in threads:
+        # The warehouse goes on into the drain: the beat releases the last quiet orders' holds then.
+        self.warehouse = threading.Thread(
+            target=self.fulfil_loop, args=(fulfil_due, lock), name="warehouse", daemon=True
+        )
+        for thread in [*threads, self.warehouse]:
             thread.start()
         self.timeline.mark(
             f"faults on: {self.options.fault_rate:.0%} of Admin API calls fail (500/502/timeout), throttle "
@@ -563,7 +714,8 @@ class Soak:
                 return
             with lock:
                 if planned.fulfil:
-                    heapq.heappush(fulfil_due, (time.monotonic() + rng.uniform(0, 1.0), legacy_id))
+                    at = time.monotonic() + rng.uniform(0, 1.0)
+                    heapq.heappush(fulfil_due, (at, legacy_id, "asked", at + 10.0))
                 if planned.moderated:
                     heapq.heappush(
                         moderation, (time.monotonic() + rng.uniform(0.5, 2.0), request.pk, planned.decision)
@@ -601,7 +753,7 @@ class Soak:
                 time.sleep(max(0.0, interval - (time.monotonic() - began)))
         if outage is not None:
             outage.join()
-        self.stop_event.set()  # the fulfil and moderation threads finish their queues, then stop
+        self.stop_event.set()  # the moderation thread finishes its queue, then stops; the warehouse too
         for thread in threads:
             thread.join(timeout=max(5.0, self.left() - RESERVE_SECONDS))
         self.stats["submitted"] = Request.objects.count()
@@ -662,22 +814,40 @@ class Soak:
     # -- drain and verdict -----------------------------------------------------------------------------
 
     def drain(self) -> None:
+        """Until every request is finished, every hold whose window closed is released and the warehouse
+        shipped what it waited for; then a while longer for the releases the last settled requests
+        cause."""
         from cancellations.models import Request
+        from cancellations.services.holds import holds_due
 
         with contextlib.suppress(Exception):
             self.store._request("DELETE", "/_devstore/faults")
         self.timeline.mark("faults off; draining")
         total = Request.objects.count()
+        settled_since: float | None = None
         with tqdm(total=total, desc="finished", file=sys.stderr) as bar:
             while True:
                 open_count = Request.objects.filter(state__in=Request.OPEN_STATES).count()
                 bar.n = total - open_count
                 bar.refresh()
-                if open_count == 0 or self.left() < RESERVE_SECONDS:
+                due = len(holds_due())
+                if open_count == 0 and settled_since is None:
+                    settled_since = time.monotonic()
+                waited = settled_since is not None and (
+                    time.monotonic() - settled_since > SETTLED_RELEASE_WAIT_SECONDS
+                )
+                shipping = self.warehouse is not None and self.warehouse.is_alive()
+                settled = open_count == 0 and not due and not shipping
+                if (settled and (waited or not held_after_settling())) or self.left() < RESERVE_SECONDS:
                     break
                 time.sleep(1)
+        self.warehouse_stop.set()
+        if self.warehouse is not None:
+            self.warehouse.join(timeout=10)
         if open_count:
             log(f"{open_count} requests still open at the end of the time budget")
+        if due:
+            log(f"{due} orders' holds outlived their windows at the end of the time budget")
 
     def final_sync(self) -> None:
         from shopify_sync import sync
@@ -710,7 +880,9 @@ class Soak:
         self.timeline.mark(f"final incremental sync: {result.orders} orders")
 
     def verdict(self):
-        from cancellations.models import Request
+        from django.utils import timezone
+
+        from cancellations.models import FulfilmentHold, Request
         from shopify_sync.models import LineItem, Order
         from soak.reconcile import reconcile
 
@@ -742,21 +914,47 @@ class Soak:
                 "shopify_gid", "cancelled_at", "fulfillment_status", "financial_status", "shipping_address"
             )
         }
+        now = timezone.now()
+        holds = list(
+            FulfilmentHold.objects.values(
+                "order__shopify_gid",
+                "fulfillment_order_gid",
+                "hold_gid",
+                "state",
+                "held_until",
+                "released_because",
+            )
+        )
         store_orders = {order["admin_graphql_api_id"]: order for order in self.store.get("/_devstore/orders")}
         calls = self.store.calls()
         self.stats["calls"] = _call_outcomes(calls)
         self.stats["webhooks"] = _delivery_outcomes(self.store.webhooks())
-        return reconcile(requests=requests, mirror=mirror, store_orders=store_orders, calls=calls)
+        return reconcile(
+            requests=requests,
+            mirror=mirror,
+            store_orders=store_orders,
+            calls=calls,
+            holds=holds,
+            merchant_holds=self.merchant_holds,
+            now=now,
+        )
 
     # -- the whole --------------------------------------------------------------------------------------
 
     def run(self):
-        plan = make_plan(requests=self.options.requests, seed=self.options.seed)
+        first = QUIET_FIRST_WINDOW_END_SECONDS
+        plan = make_plan(
+            requests=self.options.requests,
+            seed=self.options.seed,
+            quiet_window_ends=(first, first + 0.8 * self.options.submit_seconds),
+        )
         self.stats["edits_planned"] = edit_flavours(plan)
+        self.stats["quiet"] = quiet_roles(plan)
         with self.timeline.phase("set-up"):
             self.start_infrastructure()
             self.seed(plan)
             self.start_workers()
+            self.wait_for_holds()
         self.timeline.mark(f"set up: {len(plan.orders)} orders, {len(plan.shopper_emails)} shoppers")
         threading.Thread(target=self.supervise_loop, name="supervise", daemon=True).start()
         with self.timeline.phase("submissions"):
@@ -792,6 +990,38 @@ def edit_flavours(plan: Plan) -> dict[str, int]:
                 flavour = "swap, cheaper" if request.edit.refund > 0 else "swap, same price"
             found[flavour] = found.get(flavour, 0) + 1
     return found
+
+
+def quiet_roles(plan: Plan) -> dict[str, int]:
+    """The quiet orders by what happens to them besides the window's release."""
+    found = {"merchant's hold too": 0, "shipped once released": 0, "only released": 0}
+    for order in plan.quiet_orders:
+        role = (
+            "merchant's hold too"
+            if order.merchant_hold
+            else "shipped once released"
+            if order.ship_when_released
+            else "only released"
+        )
+        found[role] += 1
+    return found
+
+
+def held_after_settling() -> int:
+    """Orders the portal still holds although every request on them has settled."""
+    from django.db.models import Exists, OuterRef
+
+    from cancellations.models import FulfilmentHold, Request
+
+    requests = Request.objects.filter(order=OuterRef("order_id"))
+    return (
+        FulfilmentHold.objects.filter(state=FulfilmentHold.State.HELD)
+        .filter(Exists(requests))
+        .exclude(Exists(requests.filter(state__in=Request.OPEN_STATES)))
+        .values("order_id")
+        .distinct()
+        .count()
+    )
 
 
 def _call_outcomes(calls: list[dict]) -> dict[str, int]:

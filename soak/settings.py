@@ -17,11 +17,13 @@ CANCELLATIONS_JOB_POLL_INTERVAL_SECONDS = 0.2
 CANCELLATIONS_SWEEP_GRACE_SECONDS = 10.0
 CANCELLATIONS_NOTIFICATION_GRACE_SECONDS = 10.0
 
-# Beat at soak speed: the sweeper every 5 s, the webhook retry sweep every 10 s, incremental sync every 30 s.
+# Beat at soak speed: the sweeper every 5 s, the webhook retry sweep and the fulfilment holds' sweep (windows
+# closed) every 10 s, incremental sync every 30 s.
 _SOAK_INTERVALS = {
     "shopify-sync-orders-incremental": 30.0,
     "webhook-deliveries-retry-unprocessed": 10.0,
     "cancellations-sweep-requests": 5.0,
+    "cancellations-sweep-fulfilment-holds": 10.0,
 }
 CELERY_BEAT_SCHEDULE = {
     name: {**entry, "schedule": _SOAK_INTERVALS.get(name, entry["schedule"])}

@@ -92,6 +92,9 @@ def holds_place(*, order_id: int, client: ShopifyClient | None = None, now: date
         return 0
     if Request.objects.filter(order=order).exclude(state__in=Request.OPEN_STATES).exists():
         return 0  # the shopper has acted already: the order may go (a hold would outlive its reason)
+    if FulfilmentHold.objects.filter(order=order).exists():
+        # Placed (or released) already: a late duplicate task must not undo a release or a record.
+        return FulfilmentHold.objects.filter(order=order, state=FulfilmentHold.State.HELD).count()
     client = client or client_for(order.shop)
     fulfillment_orders = client.fulfillment_orders(order.shopify_gid) or []
     held = 0
@@ -155,6 +158,9 @@ def holds_release(
     return released
 
 
+SETTLED_GRACE = timedelta(seconds=15)
+
+
 def holds_due(now: datetime | None = None) -> list[int]:
     """Orders whose holds should come off and that have no open request (a request waiting for a merchant
     keeps its order held until it settles): the window is over, a request on the order settled, or the
@@ -162,7 +168,10 @@ def holds_due(now: datetime | None = None) -> list[int]:
     task was lost (a broker outage)."""
     now = now or timezone.now()
     open_request = Request.objects.filter(order=OuterRef("order_id"), state__in=Request.OPEN_STATES)
-    settled = Request.objects.filter(order=OuterRef("order_id")).exclude(state__in=Request.OPEN_STATES)
+    # A release the settling queued gets a moment to run before the sweep sends another.
+    settled = Request.objects.filter(order=OuterRef("order_id"), updated_at__lte=now - SETTLED_GRACE).exclude(
+        state__in=Request.OPEN_STATES
+    )
     return sorted(
         set(
             FulfilmentHold.objects.filter(state=FulfilmentHold.State.HELD)

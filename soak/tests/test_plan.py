@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -110,3 +110,45 @@ def test_a_swap_is_only_planned_within_a_no_dearer_variant():
     assert tee.swaps_for("M") == ["S", "L"]
     assert tee.swaps_for("XL") == ["S", "M", "L"]
     assert tee.price("XL") == Decimal("24.00")
+
+
+# -- fulfilment holds --------------------------------------------------------------------------------------
+
+
+def test_every_requested_order_stays_in_its_windows_for_a_whole_run(plan):
+    for request in plan.requests:
+        assert not request.order.quiet
+        assert plan.window_end(request.order) > NOW + timedelta(minutes=12)  # the budget, and its alarm
+
+
+def test_quiet_orders_windows_end_during_the_run_evenly_with_each_role_in_turn(plan):
+    quiet = plan.quiet_orders
+    ends = [(plan.window_end(order) - NOW).total_seconds() for order in quiet]
+
+    assert len(quiet) == 2000 // 20
+    assert ends[0] == pytest.approx(60) and ends[-1] == pytest.approx(270)
+    assert ends == sorted(ends)
+    assert len({order.index for order in plan.orders}) == len(plan.orders)
+    assert not {order.index for order in quiet} & {request.order.index for request in plan.requests}
+    roles = Counter((order.merchant_hold, order.ship_when_released) for order in quiet)
+    assert roles == Counter({(True, False): 34, (False, True): 33, (False, False): 33})
+
+
+def test_a_short_run_has_every_quiet_role_and_its_own_window_ends():
+    short = make_plan(requests=20, seed=1, now=NOW, quiet_window_ends=(30.0, 50.0))
+
+    quiet = short.quiet_orders
+    assert len(quiet) == 3
+    assert [(short.window_end(order) - NOW).total_seconds() for order in quiet] == [30.0, 40.0, 50.0]
+    assert [order.merchant_hold for order in quiet] == [True, False, False]
+    assert [order.ship_when_released for order in quiet] == [False, True, False]
+
+
+def test_a_merchants_hold_is_on_some_requested_orders_but_never_on_one_the_store_ships(plan):
+    requested = {request.order.index: request.order for request in plan.requests}
+    held = [order for order in requested.values() if order.merchant_hold]
+    shipped = {request.order.index for request in plan.requests if request.fulfil}
+
+    assert 0.01 <= len(held) / len(requested) <= 0.05
+    assert not {order.index for order in held} & shipped
+    assert shipped  # the merchant releases the portal's hold on these, and the store ships them

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soak.reconcile import reconcile
+from soak.reconcile import HOLD_HANDLE, reconcile, released_by
 
 GID = "gid://shopify/Order/1"
 ADDRESS = {
@@ -287,3 +288,144 @@ def test_a_mirror_whose_line_quantities_differ_from_the_store_is_a_mismatch():
     )
 
     assert len(verdict.mismatched) == 1 and "line quantities" in verdict.mismatched[0]
+
+
+# -- fulfilment holds: our hold on fulfilment order 71, a merchant's on it too ----------------------------
+
+NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+FO, OURS, MERCHANTS = "gid://shopify/FulfillmentOrder/71", "gid://shopify/FulfillmentHold/81", 82
+
+
+def _hold_record(state: str = "released", **fields) -> dict:
+    row = {
+        "order__shopify_gid": GID,
+        "fulfillment_order_gid": FO,
+        "hold_gid": OURS,
+        "state": state,
+        "held_until": NOW + timedelta(minutes=20),
+        "released_because": "request #7 completed" if state == "released" else "",
+    }
+    row.update(fields)
+    return row
+
+
+def _store_hold(hold_id: int = 81, handle: str = HOLD_HANDLE) -> dict:
+    return {"id": hold_id, "fulfillment_order_id": 71, "handle": handle, "reason": "OTHER"}
+
+
+def _release(*hold_ids: str) -> dict:
+    return {
+        "operation": "fulfillmentOrderReleaseHold",
+        "outcome": "ok",
+        "variables": {"id": FO, "holdIds": list(hold_ids)},
+    }
+
+
+def _hold_verdict(records, store_holds, *, requests=None, calls=(), cancelled=True, merchant=False):
+    """A completed cancel (or `requests`) on an order whose holds are `records` and, in the store,
+    `store_holds`; with `merchant`, the soak's merchant held it too (hold 82)."""
+    store = _store(holds=store_holds)
+    mirror = _mirror()
+    if not cancelled:
+        store |= {"cancelled_at": None, "refunds": [], "financial_status": "paid"}
+        mirror |= {"cancelled_at": None, "financial_status": "paid"}
+    return reconcile(
+        requests=requests if requests is not None else [_request()],
+        mirror={GID: mirror},
+        store_orders={GID: store},
+        calls=[CANCEL_OK, *calls] if cancelled else list(calls),
+        holds=records,
+        merchant_holds={GID: [f"gid://shopify/FulfillmentHold/{MERCHANTS}"]} if merchant else {},
+        now=NOW,
+    )
+
+
+def test_holds_the_store_shows_as_the_portal_recorded_them_are_all_zero():
+    released = _hold_verdict([_hold_record()], [], calls=[_release(OURS)])
+    # a quiet order in its window, nobody asking: held, and a merchant's hold beside ours
+    held = _hold_verdict(
+        [_hold_record("held")],
+        [_store_hold(MERCHANTS, "warehouse-check"), _store_hold()],
+        requests=[],
+        cancelled=False,
+        merchant=True,
+    )
+
+    assert released.ok, released.mismatched
+    assert held.ok, held.mismatched
+    assert released.holds == Counter({"orders held": 1, "released: request settled": 1})
+    assert held.holds["merchant holds kept"] == 1 and held.holds["still held at the end"] == 1
+
+
+def test_a_hold_record_the_store_does_not_show_is_a_mismatch():
+    lost_release = _hold_verdict([_hold_record("held")], [])  # cancelled meanwhile: Shopify dropped it
+    still_on = _hold_verdict([_hold_record()], [_store_hold()])
+    unknown = _hold_verdict([], [_store_hold()])
+    other_id = _hold_verdict([_hold_record("held")], [_store_hold(99)], requests=[], cancelled=False)
+
+    assert len(lost_release.mismatched) == 1 and "(the order is cancelled)" in lost_release.mismatched[0]
+    assert any("record says released" in line for line in still_on.mismatched)
+    assert any("no record" in line for line in unknown.mismatched)
+    assert len(other_id.mismatched) == 1 and "with hold 99" in other_id.mismatched[0]
+
+
+def test_our_hold_left_on_after_its_window_or_a_settled_request_is_a_mismatch():
+    address = _request(kind="address_change", refund="", requested_address=ADDRESS)
+    settled = _hold_verdict([_hold_record("held")], [_store_hold()], requests=[address], cancelled=False)
+    closed = NOW - timedelta(minutes=2)
+    window = _hold_verdict(
+        [_hold_record("held", held_until=closed)], [_store_hold()], requests=[], cancelled=False
+    )
+    just_closed = _hold_verdict(
+        [_hold_record("held", held_until=NOW - timedelta(seconds=5))],
+        [_store_hold()],
+        requests=[],
+        cancelled=False,
+    )
+    waiting = _hold_verdict(
+        [_hold_record("held", held_until=closed)],
+        [_store_hold()],
+        requests=[_request(state="submitted", refund="")],
+        cancelled=False,
+    )
+
+    assert settled.mismatched == [
+        f"#1001 {GID}: our hold is still on, though request #7 (address_change) is completed"
+    ]
+    assert len(window.mismatched) == 1 and "its window closed at 09:58:00" in window.mismatched[0]
+    assert just_closed.ok  # the beat's sweep has a grace period
+    assert not [line for line in waiting.mismatched if "hold" in line]  # an open request keeps it held
+
+
+def test_a_merchants_hold_must_outlive_every_release_of_ours():
+    gone = _hold_verdict([_hold_record()], [], requests=[], cancelled=False, merchant=True)
+    cancelled = _hold_verdict([_hold_record()], [], merchant=True)
+    released = _hold_verdict(
+        [_hold_record()],
+        [_store_hold(MERCHANTS, "warehouse-check")],
+        calls=[_release(OURS, f"gid://shopify/FulfillmentHold/{MERCHANTS}")],
+        merchant=True,
+    )
+    everything = _hold_verdict([_hold_record()], [], calls=[_release()])
+
+    assert gone.mismatched == [f"#1001 {GID}: the merchant's hold gid://shopify/FulfillmentHold/82 is gone"]
+    assert cancelled.ok and cancelled.holds["merchant holds gone with the order's cancel"] == 1
+    assert released.mismatched == [
+        f"a fulfillmentOrderReleaseHold on {FO} released FulfillmentHold/82: a merchant's"
+    ]
+    assert everything.mismatched == [
+        f"a fulfillmentOrderReleaseHold named no hold: every hold on {FO} released"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("because", "who"),
+    [
+        ("the self-service window closed", "window closed"),
+        ("request #12 rejected", "request settled"),
+        ("released by soak-moderator", "merchant (console)"),
+        ("by magic", "other ('by magic')"),
+    ],
+)
+def test_a_release_is_told_by_who_released_it(because, who):
+    assert released_by(because) == who
