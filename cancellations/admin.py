@@ -24,6 +24,7 @@ from cancellations import (
     admin_holds,  # noqa: F401  (registers the fulfilment holds page)
     admin_policy,  # noqa: F401  (registers the policy and reason pages)
     admin_views,
+    admin_withdrawals,  # noqa: F401  (registers the EU withdrawals record)
 )
 from cancellations.admin_display import (
     addresses_side_by_side,
@@ -102,6 +103,7 @@ class RequestAdmin(admin.ModelAdmin):
         ReasonFilter,
         ("created_at", _titled(admin.DateFieldListFilter, _("date asked"))),
         ("failure_code", _titled(admin.ChoicesFieldListFilter, _("why the push failed"))),
+        "is_withdrawal",
     ]
     search_fields = ["order__name", "shopper_email", "order__email"]
     search_help_text = _("Order name (e.g. #1001) or the shopper's e-mail address.")

@@ -1,11 +1,12 @@
 """The console's list of fulfilment holds the portal placed (`services.holds`), with "release now" for a
-merchant who wants an order shipped before its window ends. Registered by `cancellations.admin`."""
+merchant who wants an order shipped before its window ends, and each fulfilment order's state as the mirror
+last saw it (why a hold failed: in progress, say). Registered by `cancellations.admin`."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -14,6 +15,7 @@ from cancellations.admin_display import order_link
 from cancellations.models import FulfilmentHold
 from cancellations.queue import enqueue_hold_release
 from shopify_sync.admin import ReadOnlyAdmin
+from shopify_sync.models import FulfillmentOrder
 
 MODERATE = "cancellations.moderate_request"
 
@@ -24,6 +26,7 @@ class FulfilmentHoldAdmin(ReadOnlyAdmin):
     list_display = [
         "order_display",
         "state",
+        "fulfillment_order_status",
         "held_until",
         "placed_at",
         "released_at",
@@ -37,6 +40,7 @@ class FulfilmentHoldAdmin(ReadOnlyAdmin):
     readonly_fields = (
         "order_display",
         "fulfillment_order_gid",
+        "fulfillment_order_status",
         "hold_gid",
         "handle",
         "state",
@@ -48,9 +52,20 @@ class FulfilmentHoldAdmin(ReadOnlyAdmin):
     )
     fields = readonly_fields
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FulfilmentHold]:
+        mirrored = FulfillmentOrder.objects.filter(
+            shop=OuterRef("order__shop"), shopify_gid=OuterRef("fulfillment_order_gid")
+        )
+        return super().get_queryset(request).annotate(mirrored_status=Subquery(mirrored.values("status")[:1]))
+
     @admin.display(description=_("order"), ordering="order__name")
     def order_display(self, obj: FulfilmentHold):
         return order_link(obj.order)
+
+    @admin.display(description=_("fulfilment order now"), ordering="mirrored_status")
+    def fulfillment_order_status(self, obj: FulfilmentHold) -> str:
+        status = getattr(obj, "mirrored_status", None)
+        return str(FulfillmentOrder.Status(status).label) if status else "—"
 
     @admin.action(description=_("Release the selected holds now"))
     def release_selected(self, request: HttpRequest, queryset: QuerySet[FulfilmentHold]) -> None:

@@ -66,6 +66,11 @@ class PolicyForm(forms.ModelForm):
             "default_restock",
             "notify_customer",
             "close_after_cancel",
+            "allow_returns",
+            "return_window_days",
+            "auto_approve_returns",
+            "withdrawal_enabled",
+            "withdrawal_days",
         ]
         help_texts = {
             "auto_approve_address_changes": _(
@@ -202,6 +207,23 @@ class PolicyAdmin(ShopScopedAdmin):
                     "excluded_product_types",
                     "excluded_sku_prefixes",
                     "exclude_unshipped_goods",
+                ],
+            },
+        ),
+        (
+            _("Returns and the EU withdrawal button"),
+            {
+                "description": _(
+                    "After shipping, shoppers ask for a return; it opens in Shopify as a requested return "
+                    "at once, and you approve or decline it here or in Shopify. The withdrawal button is "
+                    "the consumer's legal right in the EU: it ignores the windows and conditions above."
+                ),
+                "fields": [
+                    "allow_returns",
+                    "return_window_days",
+                    "auto_approve_returns",
+                    "withdrawal_enabled",
+                    "withdrawal_days",
                 ],
             },
         ),

@@ -68,3 +68,9 @@ def sweep_grace_seconds() -> float:
 def notification_grace_seconds() -> float:
     """An e-mail not sent this long after its event is re-queued by the sweeper (broker was down)."""
     return _setting("NOTIFICATION_GRACE_SECONDS", 120)
+
+
+def return_check_seconds() -> float:
+    """A return still undecided here is read from Shopify this long after it was submitted, and again at
+    most this often, in case the webhook saying the merchant decided it there was lost."""
+    return _setting("RETURN_CHECK_SECONDS", 300)

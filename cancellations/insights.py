@@ -377,7 +377,8 @@ CSV_COLUMNS = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """A CSV cell: ISO times, and text that a spreadsheet would run as a formula made inert."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -387,14 +388,16 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-class _Echo:
+class CsvEcho:
+    """A file for `csv.writer` that hands each line back, for streaming."""
+
     def write(self, value: str) -> str:
         return value
 
 
 def requests_csv_lines(span: DateRange) -> Iterator[str]:
     """The requests made in the range, as CSV lines (header first), streamed in batches."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(CsvEcho())
     yield writer.writerow(CSV_COLUMNS)
     rows = requests_in(span).select_related("order").order_by("created_at", "pk").iterator(chunk_size=2000)
     for request in rows:
@@ -402,7 +405,7 @@ def requests_csv_lines(span: DateRange) -> Iterator[str]:
         minutes = int((request.created_at - order.processed_at).total_seconds() // 60)
         yield writer.writerow(
             [
-                _cell(value)
+                csv_cell(value)
                 for value in (
                     request.pk,
                     request.created_at,

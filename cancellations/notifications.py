@@ -76,11 +76,11 @@ def _context(event: RequestEvent, language: str) -> dict:
         # Derived, never stored: only the shopper's own e-mail carries it.
         "gift_card_code": bonus_code(request.pk) if request.kind == Request.Kind.KEEP_BONUS else "",
         "extra_due": extra_due(request.edit_preview) if request.edit_preview else 0,
-        "portal_url": _portal_url(request.order.shop),
+        "portal_url": portal_url(request.order.shop),
     }
 
 
-def _portal_url(shop) -> str:
+def portal_url(shop) -> str:
     """Links in a shopper's e-mail go to their store's portal (its host, with PORTAL_BASE_URL's scheme)."""
     base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
     if shop.portal_host:

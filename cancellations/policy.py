@@ -11,7 +11,7 @@ fresh `OrderData` just read from Shopify: both carry `cancelled_at` and `fulfill
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +46,7 @@ MESSAGES: dict[str, StrPromise] = {
     "ok": _("You can ask for this change."),
     "cancelled": _("This order was cancelled already."),
     "shipped": _("This order has already shipped — contact the store for a return."),
+    "in_progress": _("The store has started preparing this order for shipping — contact the store."),
     "window_closed": _("The window for this change has closed — contact the store."),
     "open_request": _("A request for this order is already open."),
     "closed": _("This order is closed — contact the store."),
@@ -58,6 +59,8 @@ MESSAGES: dict[str, StrPromise] = {
     "excluded": _("This order holds an item the store does not let you cancel here — contact the store."),
     "returns_off": _("This store does not take return requests here — contact the store."),
     "not_shipped": _("Nothing of this order has shipped yet: you can cancel or change it instead."),
+    "withdrawal_off": _("This store has no withdrawal button — contact the store to withdraw."),
+    "withdrawal_over": _("The withdrawal period for this order has ended."),
     # push-time reasons (the order changed in the store after the shopper asked)
     "cancelled_in_store": _("The store cancelled this order itself."),
     "order_gone": _("This order no longer exists in the store."),
@@ -87,10 +90,20 @@ def shipped(order: Any) -> bool:
 
 
 def order_verdict(
-    *, policy: Policy, order: Order, kind: str, now: datetime, has_open_request: bool = False
+    *,
+    policy: Policy,
+    order: Order,
+    kind: str,
+    now: datetime,
+    has_open_request: bool = False,
+    fulfillment_in_progress: bool = False,
 ) -> Verdict:
     """May a shopper ask for `kind` on `order` at `now`? The first reason that says no wins; the order of
-    the checks puts the reasons a shopper can act on (shipped, window) before the store's internal ones."""
+    the checks puts the reasons a shopper can act on (shipped, window) before the store's internal ones.
+
+    `fulfillment_in_progress`: the fulfilment-order mirror shows the order being prepared (a fulfilment
+    service accepted it, the warehouse reported progress, or a hold failed because of it), which the
+    order's own fulfilment status may not say yet (`Order.fulfillment_in_progress`)."""
     deadline = policy.deadline_for(order, kind)
     if order.deleted_at is not None:
         return _verdict("deleted", deadline)
@@ -98,6 +111,8 @@ def order_verdict(
         return _verdict("cancelled", deadline)
     if shipped(order):
         return _verdict("shipped", deadline)
+    if fulfillment_in_progress:
+        return _verdict("in_progress", deadline)
     if has_open_request:
         return _verdict("open_request", deadline)
     if now > deadline:
@@ -116,6 +131,39 @@ def order_verdict(
         return _verdict("not_eligible", deadline)
     if kind == Request.Kind.CANCEL and holds_excluded_item(policy, order):
         return _verdict("excluded", deadline)
+    return _verdict("ok", deadline)
+
+
+# What a withdrawal overrides: it is the consumer's legal right, not a service the store sets windows and
+# conditions for. What it cannot override are facts (deleted, cancelled, shipped for a cancel, an open
+# request that covers it).
+WITHDRAWAL_OVERRIDES = frozenset(
+    {"window_closed", "returns_off", "closed", "payment_state", "not_eligible", "excluded"}
+)
+
+
+def withdrawal_verdict(
+    *,
+    policy: Policy,
+    order: Order,
+    now: datetime,
+    last_delivered_at: datetime | None = None,
+    has_open_request: bool = False,
+) -> Verdict:
+    """May the consumer withdraw from the contract of `order` at `now`? Before delivery always (the
+    period has not begun); after it, for `policy.withdrawal_days` from the last delivery Shopify knows
+    (`last_delivered_at`, read live: the mirror keeps no delivery dates; None while not delivered)."""
+    deadline = last_delivered_at + timedelta(days=policy.withdrawal_days) if last_delivered_at else None
+    if not policy.withdrawal_enabled:
+        return _verdict("withdrawal_off", deadline)
+    if order.deleted_at is not None:
+        return _verdict("deleted", deadline)
+    if order.cancelled_at is not None:
+        return _verdict("cancelled", deadline)
+    if has_open_request:
+        return _verdict("open_request", deadline)
+    if deadline is not None and now > deadline:
+        return _verdict("withdrawal_over", deadline)
     return _verdict("ok", deadline)
 
 

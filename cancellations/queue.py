@@ -14,6 +14,18 @@ def enqueue_push(request_id: int) -> bool:
     return enqueue(push_request, request_id)
 
 
+def enqueue_return_follow(request_id: int) -> bool:
+    from cancellations.tasks import follow_return
+
+    return enqueue(follow_return, request_id)
+
+
+def enqueue_return_follow_on_commit(request_id: int) -> None:
+    from cancellations.tasks import follow_return
+
+    enqueue_on_commit(follow_return, request_id)
+
+
 def enqueue_notification(event_id: int) -> bool:
     from cancellations.tasks import send_request_event_emails
 
@@ -54,3 +66,15 @@ def enqueue_holds_after_request_on_commit(request_id: int) -> None:
     from cancellations.tasks import release_holds_after_request
 
     enqueue_on_commit(release_holds_after_request, request_id)
+
+
+def enqueue_withdrawal_acknowledgement(withdrawal_id: int) -> bool:
+    from cancellations.tasks import acknowledge_withdrawal
+
+    return enqueue(acknowledge_withdrawal, withdrawal_id)
+
+
+def enqueue_withdrawal_acknowledgement_on_commit(withdrawal_id: int) -> None:
+    from cancellations.tasks import acknowledge_withdrawal
+
+    enqueue_on_commit(acknowledge_withdrawal, withdrawal_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.dispatch import receiver
 from django.utils import timezone
 
-from cancellations.queue import enqueue_hold_on_commit
+from cancellations.queue import enqueue_hold_on_commit, enqueue_return_follow_on_commit
 from cancellations.selectors import policy_for_shop
 from cancellations.services.holds import orders_to_hold
 from cancellations.services.offers import bonuses_issue
@@ -16,7 +16,14 @@ from cancellations.services.privacy import (
     requests_redact_shopper,
 )
 from cancellations.services.reactions import requests_react_to_orders
-from shopify_sync.signals import customer_data_requested, customer_redacted, order_synced, shop_redacted
+from cancellations.services.returns import returns_to_follow
+from shopify_sync.signals import (
+    customer_data_requested,
+    customer_redacted,
+    order_synced,
+    return_changed,
+    shop_redacted,
+)
 
 
 @receiver(order_synced, dispatch_uid="cancellations_react_to_synced_orders")
@@ -35,6 +42,13 @@ def react_to_synced_orders(sender, *, shop, order_ids, **kwargs) -> None:
         # New orders get their hold while a window is open (a task, after the commit).
         for order_id in orders_to_hold(order_ids, now=timezone.now(), policies=[policy]):
             enqueue_hold_on_commit(order_id)
+
+
+@receiver(return_changed, dispatch_uid="cancellations_follow_returns_decided_in_shopify")
+def follow_returns_decided_in_shopify(sender, *, shop, return_gid, order_gid, **kwargs) -> None:
+    # Shopify is read in a task, after the delivery's commit: a webhook is a hint, Shopify the truth.
+    for request_id in returns_to_follow(shop=shop, return_gid=return_gid, order_gid=order_gid):
+        enqueue_return_follow_on_commit(request_id)
 
 
 @receiver(customer_redacted, dispatch_uid="cancellations_redact_shopper")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.apps import apps
 from django.db.models import Q, QuerySet
 
@@ -9,12 +12,33 @@ from cancellations.models import CancelReason, Policy, Request, RequestEvent, Sh
 from shopify_sync.models import Order, Shop
 
 
+@dataclass(frozen=True, slots=True)
+class OrderPass:
+    """A guest's proof that one order is theirs: its e-mail was shown to be theirs (a one-time code sent
+    there) or the link Shopify's own e-mail carried was signed for it. Opens that order and nothing else.
+
+    Passed wherever a shopper is (`shopper=`), like a user; it is not one (no account, no `pk`)."""
+
+    order_id: int
+    email: str
+    is_authenticated = False
+
+
+def account_of(shopper) -> Any:
+    """The user behind `shopper` for foreign keys and the audit, None for a guest."""
+    if shopper is None or isinstance(shopper, OrderPass):
+        return None
+    return shopper if getattr(shopper, "is_authenticated", False) else None
+
+
 def verified_emails(user) -> set[str]:
     """The user's e-mail addresses that were proven to belong to them, lower-cased.
 
     With django-allauth installed these are its verified `EmailAddress` rows; without it, `user.email`
-    (the only address Django knows; staff-created accounts are trusted).
+    (the only address Django knows; staff-created accounts are trusted). A guest's `OrderPass`: its one.
     """
+    if isinstance(user, OrderPass):
+        return {user.email.strip().lower()}
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     if apps.is_installed("allauth.account"):
@@ -34,6 +58,8 @@ def orders_for_shopper(user, *, shop: Shop | None = None) -> QuerySet[Order]:
     orders = Order.objects.filter(deleted_at__isnull=True).filter(
         Q(email__in=emails) | Q(customer__email__in=emails)
     )
+    if isinstance(user, OrderPass):
+        orders = orders.filter(pk=user.order_id)
     if shop is not None:
         orders = orders.filter(shop=shop)
     return orders.select_related("customer", "shop").order_by("-processed_at", "-pk")
@@ -41,6 +67,8 @@ def orders_for_shopper(user, *, shop: Shop | None = None) -> QuerySet[Order]:
 
 def owning_email(user, order: Order) -> str:
     """Which of the user's verified addresses owns the order ("" when none does)."""
+    if isinstance(user, OrderPass) and user.order_id != order.pk:
+        return ""
     emails = verified_emails(user)
     for candidate in (order.email, order.customer.email if order.customer is not None else ""):
         if candidate and candidate.strip().lower() in emails:

@@ -13,7 +13,9 @@ from cancellations.queue import enqueue_hold, enqueue_hold_release
 from cancellations.services import holds
 from cancellations.services.offers import bonuses_issue
 from cancellations.services.push import request_push
+from cancellations.services.returns import return_follow_shopify
 from cancellations.services.sweep import requests_sweep
+from cancellations.services.withdrawals import withdrawal_acknowledge, withdrawal_acknowledgements_requeue
 from shopify_sync.enqueue import broker_has_backlog
 from shopify_sync.errors import ShopifyTransientError
 
@@ -45,10 +47,33 @@ def send_request_event_emails(self, event_id: int) -> int:
         raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
 
 
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
+def acknowledge_withdrawal(self, withdrawal_id: int) -> bool:
+    try:
+        return withdrawal_acknowledge(withdrawal_id=withdrawal_id)
+    except (SMTPException, OSError) as exc:
+        raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
+
+
 @shared_task(ignore_result=True)
 def sweep_requests() -> dict[str, int]:
     result = requests_sweep()
-    return {"pushes_queued": result.pushes_queued, "emails_queued": result.emails_queued}
+    withdrawal_acknowledgements_requeue()
+    return {
+        "pushes_queued": result.pushes_queued,
+        "emails_queued": result.emails_queued,
+        "returns_checked": result.returns_checked,
+    }
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
+def follow_return(self, request_id: int) -> str:
+    """Read a shopper's undecided return in Shopify and follow the store's decision made there. What still
+    fails after the retries, the sweeper's next look at the return catches."""
+    try:
+        return return_follow_shopify(request_id=request_id)
+    except ShopifyTransientError as exc:
+        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600)) from exc
 
 
 # -- fulfilment holds (`services.holds`) ---------------------------------------------------------------

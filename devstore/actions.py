@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from . import catalogue, clock, orders, payments
-from .ids import gid
+from . import fulfillment_orders as fulfilment
+from .errors import ActionError as ActionError  # re-exported: callers catch actions.ActionError
 from .money import convert, quantize, to_decimal
 from .store import Store
 
@@ -22,14 +23,6 @@ PAID_STATES = {"paid", "partially_refunded", "refunded", "partially_paid"}
 PAYMENT_KINDS = ("sale", "authorization", "capture")
 # Shopify's orderCreate `inventoryBehaviour`, lower-cased; BYPASS is its default.
 INVENTORY_BEHAVIOURS = ("bypass", "decrement_ignoring_policy", "decrement_obeying_policy")
-
-
-class ActionError(Exception):
-    """A change the store refuses; ``status`` is the HTTP status the control API answers with."""
-
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def publish_order(store: Store, order: dict, *topics: str) -> None:
@@ -442,7 +435,7 @@ def refresh_fulfillment_orders(order: dict, at: float) -> None:
             fo["status"] = "CLOSED" if fulfilled_any else "CANCELLED"
             fo["holds"] = []
         elif fo["status"] != "ON_HOLD":
-            fo["status"] = "IN_PROGRESS" if fulfilled_any else "OPEN"
+            fo["status"] = fulfilment.unheld_status(fo)
         fo["updated_at"] = at
 
 
@@ -534,6 +527,19 @@ def fulfill(
     return state
 
 
+def deliver(store: Store, order: dict, *, at: float | None = None) -> None:
+    """Mark every shipment of the order not yet delivered as delivered (``deliveredAt``)."""
+    now = float(at) if at is not None else clock.now()
+    pending = [f for f in order.get("fulfillments", []) if f.get("delivered_at") is None]
+    if not pending:
+        raise ActionError("no shipment waits for delivery", 409)
+    for fulfillment in pending:
+        fulfillment["delivered_at"] = now
+        fulfillment["updated_at"] = now
+    touch(order, now)
+    publish_order(store, order, "orders/updated")
+
+
 # --- cancellation --------------------------------------------------------------------------------
 
 
@@ -601,6 +607,7 @@ def cancel_now(store: Store, order: dict, params: dict, *, at: float | None = No
             set_current_quantity(order, line, line["fulfilled_quantity"])
         if orders.received(order) == 0 and order["financial_status"] in ("pending", "authorized"):
             order["financial_status"] = "voided"
+    live = [fo["id"] for fo in order["fulfillment_orders"] if fo["status"] not in ("CLOSED", "CANCELLED")]
     refresh_fulfillment_orders(order, now)
     for fo in order["fulfillment_orders"]:
         if fo["status"] != "CLOSED":
@@ -608,6 +615,9 @@ def cancel_now(store: Store, order: dict, params: dict, *, at: float | None = No
             fo["holds"] = []
     touch(order, now)
     publish_order(store, order, "orders/cancelled", "orders/updated")
+    fulfilment.cancelled(
+        store, [fo for fo in order["fulfillment_orders"] if fo["id"] in live and fo["status"] == "CANCELLED"]
+    )
 
 
 # --- closing (archiving) -------------------------------------------------------------------------
@@ -699,13 +709,15 @@ def hold(
         "created_at": now,
     }
     fo["holds"].append(record)
+    was_held = fo["status"] == "ON_HOLD"
     fo["status"] = "ON_HOLD"
     fo["updated_at"] = now
-    store.publish(
-        "fulfillment_orders/placed_on_hold",
-        {"fulfillment_order": {"id": gid("FulfillmentOrder", fo["id"]), "status": "on_hold"}},
-        subscribers_only=True,
-    )
+    if not was_held:  # Shopify sends it when the first hold goes on, not for a hold added to others
+        store.publish(
+            "fulfillment_orders/placed_on_hold",
+            fulfilment.placed_on_hold_body(fo, record, remaining_fo),
+            subscribers_only=True,
+        )
     return record, remaining_fo
 
 
@@ -727,11 +739,11 @@ def release_hold(store: Store, order: dict, fo: dict, hold_ids: set[int] | None)
                         target["remaining"] += moved["remaining"]
                         target["total"] += moved["total"]
                 order["fulfillment_orders"].remove(other)
-        fulfilled_any = any(fli.get("fulfilled", 0) for fli in fo["line_items"])
-        fo["status"] = "IN_PROGRESS" if fulfilled_any else "OPEN"
+        fo["status"] = fulfilment.unheld_status(fo)
     fo["updated_at"] = now
-    store.publish(
-        "fulfillment_orders/hold_released",
-        {"fulfillment_order": {"id": gid("FulfillmentOrder", fo["id"]), "status": fo["status"].lower()}},
-        subscribers_only=True,
-    )
+    if not fo["holds"]:  # Shopify sends it once the last hold is gone and the status moved on
+        store.publish(
+            "fulfillment_orders/hold_released",
+            {"fulfillment_order": fulfilment.rest_summary(fo)},
+            subscribers_only=True,
+        )

@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from . import actions, catalogue, gift_cards, orders, protected_data, returns, shop_state, versions
+from . import (
+    actions,
+    catalogue,
+    clock,
+    fulfillment_orders,
+    gift_cards,
+    orders,
+    protected_data,
+    returns,
+    shop_state,
+    versions,
+)
 from .faults import KINDS
 
 if TYPE_CHECKING:
@@ -33,6 +44,8 @@ def _order_json(app: App, order: dict) -> dict:
         {
             "id": fo["id"],
             "status": fo["status"].lower(),
+            "request_status": fo.get("request_status", "UNSUBMITTED").lower(),
+            "location_id": fulfillment_orders.location_of(fo),
             "line_items": [
                 {
                     "id": f["id"],
@@ -105,6 +118,43 @@ def _catalogue(app: App, method: str, parts: list[str], body: Any) -> Response:
     return 404, {"error": "unknown control endpoint"}
 
 
+# ``POST /_devstore/fulfillment_orders/<id>/<change>``: what a warehouse, a fulfilment service or a merchant
+# does to a fulfilment order outside the app, each sending its ``fulfillment_orders/*`` webhook.
+FULFILLMENT_ORDER_CHANGES = ("progress", "stop_progress", "accept", "move")
+
+
+def _fulfillment_order_change(app: App, parts: list[str], body: Any) -> Response:
+    """``progress`` (``{"notes"}``: open → in progress), ``stop_progress`` (back to open), ``accept`` (a
+    fulfilment service accepts the request, ``{"message"}``: in progress), ``move`` (``{"location_id": 2}``);
+    answers the order as ``GET /_devstore/orders/<id>`` does."""
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in FULFILLMENT_ORDER_CHANGES:
+        return 404, {"error": "unknown control endpoint"}
+    fields = body if isinstance(body, dict) else {}
+    store = app.store
+    with store.lock:
+        order, fo = store.fulfillment_order(int(parts[1]))
+        if order is None or fo is None:
+            return 404, {"error": f"fulfillment order {parts[1]} not found"}
+        now = clock.now()
+        try:
+            if parts[2] == "progress":
+                fulfillment_orders.report_progress(store, fo, fields.get("notes"), now)
+            elif parts[2] == "stop_progress":
+                fulfillment_orders.stop_progress(store, fo, now)
+            elif parts[2] == "accept":
+                fulfillment_orders.accept_request(store, fo, fields.get("message"), now)
+            else:
+                location = fields.get("location_id")
+                if not isinstance(location, int):
+                    return 400, {"error": "location_id must be a number"}
+                fulfillment_orders.move(store, order, fo, location, now)
+        except actions.ActionError as exc:
+            return exc.status, {"error": str(exc)}
+        result = _order_json(app, order)
+    app.persist()
+    return 200, result
+
+
 def _api_versions(app: App) -> dict:
     return {"supported": list(app.config.api_versions), "deprecated": sorted(app.deprecated_versions)}
 
@@ -161,6 +211,15 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
                 except actions.ActionError as exc:
                     return exc.status, {"error": str(exc)}
                 result = (200, {"fulfillment_status": state, "order": _order_json(app, order)})
+            elif parts[2:] == ["deliver"] and method == "POST":
+                # The carrier reports the order's shipments delivered (Fulfillment.deliveredAt), at
+                # ``at`` (epoch seconds) or now.
+                fields = body if isinstance(body, dict) else {}
+                try:
+                    actions.deliver(store, order, at=fields.get("at"))
+                except actions.ActionError as exc:
+                    return exc.status, {"error": str(exc)}
+                result = (200, {"order": _order_json(app, order)})
             elif parts[2:] == ["cancel"] and method == "POST":
                 if order["cancelled_at"] is not None:
                     return 409, {"error": "order is already cancelled"}
@@ -179,9 +238,20 @@ def handle(app: App, method: str, path: str, query: str, body: Any) -> Response:
                 return 404, {"error": "unknown control endpoint"}
         app.persist()
         return result
+    if parts and parts[0] == "fulfillment_orders" and method == "POST":
+        return _fulfillment_order_change(app, parts, body)
     if parts and parts[0] in ("products", "variants"):
         result = _catalogue(app, method, parts, body)
         if result[0] < 300 and method == "POST":
+            app.persist()
+        return result
+    if len(parts) == 3 and parts[0] == "returns" and parts[1].isdigit() and method == "POST":
+        # A merchant approving or declining a return in Shopify's admin (returns.decide says how).
+        if parts[2] not in ("approve", "decline"):
+            return 404, {"error": "unknown control endpoint"}
+        with store.lock:
+            result = returns.decide(store, int(parts[1]), parts[2], body if isinstance(body, dict) else {})
+        if result[0] == 200:
             app.persist()
         return result
     if parts == ["gift_cards"] and method == "GET":

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 DEFAULT_SCOPES = (
     "read_orders,write_orders,read_all_orders,read_order_edits,write_order_edits,read_customers,read_products,"
     "read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,"
+    "read_third_party_fulfillment_orders,write_third_party_fulfillment_orders,"
     "read_returns,write_returns,read_gift_cards,write_gift_cards"
 )
 # Shopify's client-credentials tokens live 24 hours less a second.

@@ -180,7 +180,7 @@ def refresh_financial_status(order: dict) -> None:
 # list, or zero money. Money is a decimal string in the currency's precision, except where Shopify sends a
 # JSON number (a refund line item's `subtotal` and `total_tax`).
 
-# The one location the devstore ships from (resolvers.FulfillmentOrderNode.assignedLocation).
+# The location the devstore ships from unless a fulfilment order was moved (fulfillment_orders.LOCATIONS).
 LOCATION_ID = 1
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from . import clock, gift_cards, orders, payments, returns
+from . import clock, fulfillment_orders, gift_cards, orders, payments, returns
 from .catalogue_nodes import ProductNode, ProductVariantNode, product_node, variant_node
 from .ids import gid, parse_gid
 from .money import gql_amount
@@ -285,8 +285,9 @@ class FulfillmentOrderNode:
 
     @property
     def assignedLocation(self) -> dict:
-        name = self._c.store.shop.name + " Warehouse"
-        return {"name": name, "location": {"id": gid("Location", 1), "name": name}}
+        location = fulfillment_orders.location_of(self._fo)
+        name = fulfillment_orders.location_name(self._c.store, location)
+        return {"name": name, "location": {"id": gid("Location", location), "name": name}}
 
     @property
     def fulfillmentHolds(self) -> list[dict]:
@@ -364,6 +365,8 @@ class FulfillmentNode:
         self.displayStatus = "FULFILLED"
         self.createdAt = clock.iso_z(fulfillment["created_at"])
         self.updatedAt = clock.iso_z(fulfillment["updated_at"])
+        delivered = fulfillment.get("delivered_at")
+        self.deliveredAt = clock.iso_z(delivered) if delivered is not None else None
         self.totalQuantity = sum(f["quantity"] for f in fulfillment["line_items"])
 
     def fulfillmentLineItems(self, info, **page) -> dict:

@@ -43,6 +43,9 @@ line item, the quantity, the reason, the note. A legacy
 ``returnReason`` also reads back as the matching reason definition, and a definition as the matching
 ``returnReason`` (UNKNOWN for none).
 
+A merchant deciding in Shopify's admin is the control API's ``POST /_devstore/returns/<id>/approve`` and
+``…/decline`` (`decide`): the same checks and changes as the mutations, the same webhooks.
+
 Webhooks go to subscribers of ``returns/request``, ``returns/approve`` and ``returns/decline`` only (as the
 fulfillment-order topics do), each followed by ``orders/updated``. The request body is the sample Shopify
 documents for ``returns/request`` as docs.yellow.ai's Shopify page quotes it (``id``,
@@ -65,6 +68,8 @@ from .store import Store
 
 MAX_CUSTOMER_NOTE = 300
 MAX_DECLINE_NOTE = 500
+# Shopify's ReturnDeclineReason values.
+DECLINE_REASONS = ("RETURN_PERIOD_ENDED", "FINAL_SALE", "OTHER")
 # Statuses whose lines count against what is left to return.
 HOLDING = ("REQUESTED", "OPEN", "CLOSED")
 # Shopify's return reason definitions 1-10 (handle, name) and the legacy ReturnReason each stands for.
@@ -266,6 +271,32 @@ def decline(store: Store, order: dict, record: dict, *, reason: str, note: str |
     record["status"] = "DECLINED"
     record["decline"] = {"reason": reason, "note": note}
     _changed(store, order, record, "returns/decline", now)
+
+
+def decide(store: Store, return_id: int, action: str, fields: dict) -> tuple[int, dict]:
+    """A merchant approving or declining a requested return in Shopify's admin (the control API): ``action``
+    "approve", or "decline" with ``fields`` ``{"reason": "final_sale" | "return_period_ended" | "other",
+    "note": …}`` (OTHER and no note by default). (status, the return as `control_json` shows it, or
+    ``{"error": Shopify's message}``): 404 for an unknown return, 409 for one that is not REQUESTED, 400 for
+    a bad reason or note."""
+    data: dict[str, Any] = {"id": gid("Return", return_id)}
+    if action == "decline":
+        reason = str(fields.get("reason") or "other").upper()
+        if reason not in DECLINE_REASONS:
+            return 400, {"error": f"reason must be one of {', '.join(r.lower() for r in DECLINE_REASONS)}"}
+        data |= {"declineReason": reason, "declineNote": fields.get("note")}
+        order, record, errors = check_decline(store, data)
+    else:
+        order, record, errors = check_approve(store, data)
+    if errors or order is None or record is None:
+        error = errors[0] if errors else {"code": "NOT_FOUND", "message": RETURN_NOT_FOUND}
+        status = {"NOT_FOUND": 404, "INVALID_STATE": 409}.get(error["code"], 400)
+        return status, {"error": error["message"]}
+    if action == "decline":
+        decline(store, order, record, reason=data["declineReason"], note=data["declineNote"])
+    else:
+        approve(store, order, record)
+    return 200, control_json(record, store.zone)
 
 
 def _changed(store: Store, order: dict, record: dict, topic: str, at: float) -> None:

@@ -363,6 +363,10 @@ class Devstore:
             f"/_devstore/orders/{legacy_id}/fulfill", {"line_items": line_items} if line_items else {}
         )
 
+    def deliver(self, legacy_id: int, at: float | None = None) -> dict:
+        """The carrier delivered the order's shipments (``Fulfillment.deliveredAt``), now or at ``at``."""
+        return self.post(f"/_devstore/orders/{legacy_id}/deliver", {"at": at} if at is not None else {})
+
     def cancel(self, legacy_id: int, **fields: Any) -> dict:
         return self.post(f"/_devstore/orders/{legacy_id}/cancel", fields)
 
@@ -371,11 +375,50 @@ class Devstore:
         names), ``returns`` (see `returns`), ``fulfillment_orders``, ``holds`` and ``refunds``."""
         return self.get(f"/_devstore/orders/{legacy_id}")
 
+    def fulfillment_orders(self, legacy_id: int) -> list[dict]:
+        """The order's fulfilment orders: ``id`` (a number), ``status`` and ``request_status`` (lower case),
+        ``location_id`` and ``line_items``."""
+        return self.order(legacy_id)["fulfillment_orders"]
+
+    def report_progress(self, fulfillment_order_id: int | str, notes: str | None = None) -> dict:
+        """The warehouse reports progress on a fulfilment order (a number or its gid): open → in progress,
+        with ``fulfillment_orders/progress_reported``. Returns the order as `order` does."""
+        return self._change_fulfillment_order(fulfillment_order_id, "progress", {"notes": notes})
+
+    def stop_progress(self, fulfillment_order_id: int | str) -> dict:
+        """Progress reported by mistake: back to open, with
+        ``fulfillment_orders/manually_reported_progress_stopped``."""
+        return self._change_fulfillment_order(fulfillment_order_id, "stop_progress", {})
+
+    def accept_fulfillment_request(self, fulfillment_order_id: int | str, message: str | None = None) -> dict:
+        """A fulfilment service accepts the fulfilment order: in progress, request status accepted, with
+        ``fulfillment_orders/fulfillment_request_accepted``."""
+        return self._change_fulfillment_order(fulfillment_order_id, "accept", {"message": message})
+
+    def move_fulfillment_order(self, fulfillment_order_id: int | str, location_id: int) -> dict:
+        """The merchant moves what is left of a fulfilment order to another location (1 and 2 exist), with
+        ``fulfillment_orders/moved``."""
+        return self._change_fulfillment_order(fulfillment_order_id, "move", {"location_id": location_id})
+
+    def _change_fulfillment_order(self, fulfillment_order_id: int | str, change: str, body: dict) -> dict:
+        return self.post(f"/_devstore/fulfillment_orders/{_number(fulfillment_order_id)}/{change}", body)
+
     def returns(self, legacy_id: int) -> list[dict]:
         """The order's returns, oldest first: ``id``, ``name``, ``status`` ("requested", "open", "declined"…),
         ``line_items`` (``fulfillment_line_item_id``, ``line_item_id``, ``quantity``, ``return_reason``,
         ``customer_note``) and ``decline`` (``reason``, ``note``) or None."""
         return self.order(legacy_id)["returns"]
+
+    def approve_return(self, return_id: int | str) -> dict:
+        """Approve a requested return (a number or its gid) as a merchant does in Shopify's admin: it opens,
+        and ``returns/approve`` then ``orders/updated`` go out. Returns it as `returns` shows it."""
+        return self.post(f"/_devstore/returns/{_number(return_id)}/approve")
+
+    def decline_return(self, return_id: int | str, *, reason: str = "other", note: str | None = None) -> dict:
+        """Decline a requested return in Shopify's admin for ``reason`` ("other", "final_sale",
+        "return_period_ended") with ``note`` for the customer: ``returns/decline`` then ``orders/updated``
+        go out. Returns it as `returns` shows it."""
+        return self.post(f"/_devstore/returns/{_number(return_id)}/decline", {"reason": reason, "note": note})
 
     def fulfillment_line_items(self, legacy_id: int) -> list[dict]:
         """Every fulfillment line item of the order (``id``, ``line_item_id``, ``quantity``), in shipping

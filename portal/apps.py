@@ -8,3 +8,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import signals  # noqa: F401  (connects the receivers)
+        from shopify_sync.encryption import encrypted_field_register
+
+        encrypted_field_register("portal.OrderLinkKey", "secret_encrypted")

@@ -19,6 +19,7 @@ from cancellations.models import Policy, RetentionOffer
 from cancellations.services.offers import offer_take, offers_decline, offers_show
 from portal.forms import CancelForm
 from portal.presenters import OrderCard
+from portal.shoppers import order_owner
 from shopify_sync.models import Order
 
 TAKE_REDIRECTS: dict[str, str] = {
@@ -50,7 +51,7 @@ def offer_step(
     if not kinds:
         return None
     shown = offers_show(
-        order=order, shopper=request.user, kinds=kinds, reason_code=reason, language=get_language()
+        order=order, shopper=order_owner(request), kinds=kinds, reason_code=reason, language=get_language()
     )
     context.update(form=form, offers=shown)
     return render(request, "portal/order_cancel_offer.html", context)

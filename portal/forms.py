@@ -280,3 +280,67 @@ class ReturnForm(forms.Form):
             line.fulfillment_line_item_gid: self.cleaned_data[f"quantity_{index}"]
             for index, line in enumerate(self.lines)
         }
+
+
+class LookupForm(forms.Form):
+    """A guest's order: its number and the e-mail used at checkout."""
+
+    order_number = forms.CharField(
+        label=_("Order number"),
+        max_length=64,
+        help_text=_("As in your order confirmation, for example #1001."),
+        error_messages={"required": _("Enter your order number.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    email = forms.EmailField(
+        label=_("Email used for the order"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter the email address you used for the order."),
+            "invalid": _("Enter an email address like name@example.com."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_order_number(self) -> str:
+        number = self.cleaned_data["order_number"].strip()
+        if not number.lstrip("#").strip():
+            raise forms.ValidationError(_("Enter your order number."))
+        return number
+
+
+class AccessCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the email"),
+        max_length=16,
+        error_messages={"required": _("Enter the 6-digit code from the email.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("The code has 6 digits."))
+        return code
+
+
+class WithdrawalForm(forms.Form):
+    """Step one of a withdrawal: who withdraws, where the acknowledgement goes (the page names the order)."""
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        error_messages={"required": _("Enter your name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email for the acknowledgement"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter the email address for the acknowledgement."),
+            "invalid": _("Enter an email address like name@example.com."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

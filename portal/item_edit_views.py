@@ -21,6 +21,7 @@ from cancellations.item_edits import change_as_dict
 from cancellations.services.item_edits import edit_options, item_edit_price, item_edit_submit
 from portal.forms import ItemEditForm
 from portal.presenters import PolicyCache, order_card
+from portal.shoppers import order_owner
 from portal.views import FORM_METHODS, order_view, rate_limited, too_many
 from shopify_sync.models import Order
 
@@ -42,7 +43,7 @@ def order_items(request: HttpRequest, order: Order) -> HttpResponse:
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(request, order, context)
     try:
-        options = edit_options(order=order, shopper=request.user, now=now)
+        options = edit_options(order=order, shopper=order_owner(request), now=now)
     except RequestNotAllowed as refused:
         context["unavailable"] = refused.message
         return render(
@@ -55,7 +56,9 @@ def order_items(request: HttpRequest, order: Order) -> HttpResponse:
     context.update(form=form, options=options)
     if request.method == "POST" and "edit" not in request.POST and form.is_valid():
         try:
-            priced = item_edit_price(order=order, shopper=request.user, changes=form.changes(), now=now)
+            priced = item_edit_price(
+                order=order, shopper=order_owner(request), changes=form.changes(), now=now
+            )
         except RequestNotAllowed as refused:
             if refused.code == "remove_all":
                 messages.info(request, refused.message)
@@ -79,7 +82,7 @@ def _confirm(request: HttpRequest, order: Order, context: dict[str, Any]) -> Htt
     try:
         item_edit_submit(
             order=order,
-            shopper=request.user,
+            shopper=order_owner(request),
             line_changes=agreed["changes"],
             snapshot=agreed["snapshot"],
             language=get_language(),

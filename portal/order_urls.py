@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import item_edit_views, return_views, views
+from portal import item_edit_views, return_views, views, withdrawal_views
 
 app_name = "orders"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:legacy_id>/address/", views.order_address, name="address"),
     path("<int:legacy_id>/items/", item_edit_views.order_items, name="items"),
     path("<int:legacy_id>/return/", return_views.order_return, name="return"),
+    path("<int:legacy_id>/withdraw/", withdrawal_views.order_withdraw, name="withdraw"),
 ]

@@ -8,7 +8,7 @@ the view prefetched, so a page of orders costs the same queries however many ord
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils.functional import Promise
 from django.utils.translation import get_language
@@ -67,6 +67,14 @@ STEP_LABELS: dict[str, Promise] = {
     Request.State.REJECTED: _("Declined by the store"),
     Request.State.FAILED: _("Could not be completed"),
 }
+# A return is opened in Shopify at once and decided by the store, here or in Shopify's admin: its steps
+# say so in its own words.
+RETURN_STEP_LABELS: dict[str, Promise] = {
+    Request.State.SUBMITTED: _("Return requested"),
+    Request.State.APPROVED: _("Return approved"),
+    Request.State.REJECTED: _("Return declined"),
+}
+RETURN_REQUESTED_MESSAGE = _("The store reviews your return and will tell you here and by e-mail.")
 DONE_LABELS: dict[str, Promise] = {
     Request.Kind.CANCEL: _("Done: the order is cancelled"),
     Request.Kind.ADDRESS_CHANGE: _("Done: the new address is on the order"),
@@ -119,6 +127,7 @@ class OrderCard:
     address: Action
     items: Action
     returns: Action
+    withdrawal: Action
     open_requests: list[Request]
 
     @property
@@ -170,12 +179,17 @@ def _verdict(
     conflicting = {kind, Request.Kind.CANCEL} if kind == Request.Kind.ITEM_EDIT else {kind}
     has_open = any(r.kind in conflicting for r in open_requests)
     return eligibility.order_verdict(
-        policy=policy, order=order, kind=kind, now=now, has_open_request=has_open
+        policy=policy,
+        order=order,
+        kind=kind,
+        now=now,
+        has_open_request=has_open,
+        fulfillment_in_progress=order.fulfillment_in_progress,
     )
 
 
 def order_card(order: Order, *, policies: PolicyCache, now: datetime) -> OrderCard:
-    """Uses `order.cancellation_requests.all()`: prefetch it."""
+    """Uses `order.cancellation_requests.all()` and `order.fulfillment_orders.all()`: prefetch them."""
     requests = list(order.cancellation_requests.all())
     open_requests = [r for r in requests if r.is_open]
     policy = policies(order.shop)
@@ -198,8 +212,29 @@ def order_card(order: Order, *, policies: PolicyCache, now: datetime) -> OrderCa
                 has_open_request=any(r.kind == Request.Kind.RETURN for r in open_requests),
             ),
         ),
+        withdrawal=Action("withdrawal", _withdrawal_verdict(policy, order, now, open_requests)),
         open_requests=open_requests,
     )
+
+
+# The mirror keeps no delivery dates, so the page offers the withdrawal button until no delivery could
+# still be within its period (this long after the order); the withdrawal page reads the real deliveries.
+LONGEST_DELIVERY = timedelta(days=90)
+
+
+def _withdrawal_verdict(
+    policy: Policy, order: Order, now: datetime, open_requests: list[Request]
+) -> eligibility.Verdict:
+    verdict = eligibility.withdrawal_verdict(
+        policy=policy,
+        order=order,
+        now=now,
+        has_open_request=any(r.kind in (Request.Kind.CANCEL, Request.Kind.RETURN) for r in open_requests),
+    )
+    late = order.processed_at + LONGEST_DELIVERY + timedelta(days=policy.withdrawal_days)
+    if verdict and now > late:
+        return eligibility.Verdict("withdrawal_over", eligibility.MESSAGES["withdrawal_over"])
+    return verdict
 
 
 def request_summary(request: Request) -> RequestSummary:
@@ -225,7 +260,20 @@ def request_summary(request: Request) -> RequestSummary:
             step.tone = "danger"
             step.message = NEXT_STEP_AFTER_FAILURE.get(request.failure_code, NEXT_STEP_DEFAULT)
         summary.steps.append(step)
+    if request.kind == Request.Kind.RETURN:
+        for step in summary.steps:
+            _return_step(request, step)
     return summary
+
+
+def _return_step(request: Request, step: TimelineStep) -> None:
+    """A return's step in its own words: requested (while the store decides), approved (with the store's
+    message, if any), declined (its message is a decline's, as for every kind)."""
+    step.label = RETURN_STEP_LABELS.get(step.state, step.label)
+    if step.state == Request.State.SUBMITTED and request.state == Request.State.SUBMITTED:
+        step.message = RETURN_REQUESTED_MESSAGE
+    elif step.state == Request.State.APPROVED and request.decision_message:
+        step.message = request.decision_message
 
 
 def refund_text(policy: Policy) -> str | Promise:

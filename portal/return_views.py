@@ -14,6 +14,7 @@ from cancellations.errors import RequestNotAllowed
 from cancellations.services.returns import return_options, return_submit
 from portal.forms import ReturnForm
 from portal.presenters import PolicyCache, order_card
+from portal.shoppers import order_owner
 from portal.views import FORM_METHODS, order_view, rate_limited, too_many
 from shopify_sync.models import Order
 
@@ -30,7 +31,7 @@ def order_return(request: HttpRequest, order: Order) -> HttpResponse:
             request, "portal/order_return.html", context, status=409 if request.method == "POST" else 200
         )
     try:
-        lines = return_options(order=order, shopper=request.user, now=now)
+        lines = return_options(order=order, shopper=order_owner(request), now=now)
     except RequestNotAllowed as refused:
         context["unavailable"] = refused.message
         status = 503 if refused.code == "shopify_unavailable" else 409
@@ -40,7 +41,7 @@ def order_return(request: HttpRequest, order: Order) -> HttpResponse:
         try:
             return_submit(
                 order=order,
-                shopper=request.user,
+                shopper=order_owner(request),
                 quantities=form.quantities(),
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"].strip(),

@@ -161,6 +161,17 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # refuses the file cache because `incr` is not atomic there, which at worst lets a few extra requests
 # through in the single-machine `make run` set-up; production uses Redis.
 PORTAL_REQUEST_RATE = "20/h"
+# Behind reverse proxies (the production compose file has one), rate limits key on the client's address
+# from X-Forwarded-For, that many hops from the right (portal.client_ip); never on the proxy's own.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "portal.client_ip.client_ip"
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Guests (`/lookup/`): lookups per client, per e-mail and per order number asked about; codes mailed per
+# address whatever the client (nobody can mail-bomb a shopper); codes typed per client. Each code also
+# takes at most 5 tries (portal.order_access.CODE_TRIES).
+PORTAL_LOOKUP_RATE = env.str("PORTAL_LOOKUP_RATE", default="10/h")
+PORTAL_LOOKUP_MAIL_RATE = env.str("PORTAL_LOOKUP_MAIL_RATE", default="3/h")
+PORTAL_LOOKUP_CODE_RATE = env.str("PORTAL_LOOKUP_CODE_RATE", default="30/h")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
@@ -308,6 +319,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Approved requests no worker finished (broker down at approval, a worker killed) and unsent e-mails.
     "cancellations-sweep-requests": {"task": "cancellations.tasks.sweep_requests", "schedule": 60.0},
+    # Guests' lookup codes, a day after they expired.
+    "portal-prune-order-access-codes": {"task": "portal.tasks.prune_order_access_codes", "schedule": 3600.0},
     # Fulfilment holds whose self-service windows are over, and holds a lost task never placed.
     "cancellations-sweep-fulfilment-holds": {
         "task": "cancellations.tasks.sweep_fulfilment_holds",

@@ -9,3 +9,11 @@ from celery import shared_task
 def ping() -> str:
     """Answer 'pong': proves a worker is consuming from the broker (health checks and tests)."""
     return "pong"
+
+
+@shared_task(ignore_result=True)
+def prune_order_access_codes() -> int:
+    """Lookup codes a day past their expiry (the beat, hourly)."""
+    from portal.order_access import access_codes_prune
+
+    return access_codes_prune()

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-from portal import views
+from portal import lookup_views, views
 
 # The merchant console is Django's admin, named for what it is.
 admin.site.site_header = _("Order help: merchant console")
@@ -17,6 +17,9 @@ urlpatterns = [
     path("accounts/profile/", views.account, name="account"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", views.language_set, name="set_language"),
+    path("lookup/", lookup_views.lookup, name="lookup"),
+    path("lookup/code/", lookup_views.lookup_code, name="lookup_code"),
+    path("o/<str:token>/", lookup_views.signed_link, name="signed_link"),
     path("orders/", include("portal.order_urls")),
     path("shopify/", include("shopify_sync.urls")),
 ]

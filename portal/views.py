@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -33,6 +36,7 @@ from portal.presenters import (
     refund_text,
     request_summary,
 )
+from portal.shoppers import order_owner, shopper_rate_key, shoppers_of
 from shopify_sync.models import Order
 from shopify_sync.types import MailingAddress
 
@@ -60,20 +64,29 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(status, status=200 if healthy else 503)
 
 
-def _shopper_orders(request: HttpRequest) -> QuerySet[Order]:
+def _shopper_orders(request: HttpRequest, shopper) -> QuerySet[Order]:
     """Every order page reads through the one ownership selector, with what the cards need prefetched."""
-    return orders_for_shopper(request.user, shop=current_shop(request)).prefetch_related(
+    return orders_for_shopper(shopper, shop=current_shop(request)).prefetch_related(
         "line_items",
+        "fulfillment_orders",
         Prefetch("cancellation_requests", queryset=Request.objects.order_by("-created_at", "-pk")),
     )
 
 
 def _shopper_order(request: HttpRequest, legacy_id: int, *, allowed_methods: tuple[str, ...]) -> Order:
     """The shopper's order or a 404, whatever the method: another shopper's order does not exist here.
+    The signed-in user's orders first, then the one a guest pass opens; `request.shopper` is whichever
+    owns it, for the services.
 
     Ownership is checked before the method, so a stranger learns nothing from a 405 either.
     """
-    order = get_object_or_404(_shopper_orders(request), legacy_id=legacy_id)
+    for shopper in shoppers_of(request):
+        order = _shopper_orders(request, shopper).filter(legacy_id=legacy_id).first()
+        if order is not None:
+            request.shopper = shopper  # type: ignore[attr-defined]
+            break
+    else:
+        raise Http404("No such order.")
     if request.method not in allowed_methods:
         raise _MethodNotAllowed(allowed_methods)
     return order
@@ -84,12 +97,24 @@ class _MethodNotAllowed(Exception):
         self.allowed = allowed
 
 
+def shopper_required(view):
+    """A signed-in shopper or a guest with an order pass; anyone else goes to sign in."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not shoppers_of(request):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def order_view(allowed_methods: tuple[str, ...]):
-    """Signed-in only, never cached; a wrong method on the shopper's own order answers 405."""
+    """A shopper's (or guest's) own order only, never cached; a wrong method on it answers 405."""
 
     def decorate(view):
         @never_cache
-        @login_required
+        @shopper_required
         def wrapped(request: HttpRequest, legacy_id: int) -> HttpResponse:
             try:
                 order = _shopper_order(request, legacy_id, allowed_methods=allowed_methods)
@@ -109,7 +134,7 @@ def rate_limited(request: HttpRequest) -> bool:
     return is_ratelimited(
         request,
         group="portal:order-requests",
-        key="user",
+        key=shopper_rate_key,
         rate=settings.PORTAL_REQUEST_RATE,
         method="POST",
         increment=True,
@@ -121,11 +146,13 @@ def too_many(request: HttpRequest, order: Order) -> HttpResponse:
 
 
 @never_cache
-@login_required
+@shopper_required
 def order_list(request: HttpRequest) -> HttpResponse:
+    """A signed-in shopper's orders; a guest's list holds the one order their pass opens."""
     if request.method not in READ_METHODS:
         return HttpResponseNotAllowed(READ_METHODS)
-    page = Paginator(_shopper_orders(request), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    shopper = shoppers_of(request)[0]
+    page = Paginator(_shopper_orders(request, shopper), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     policies = PolicyCache()
     cards = [order_card(order, policies=policies, now=now) for order in page.object_list]
@@ -173,7 +200,7 @@ def order_cancel(request: HttpRequest, order: Order) -> HttpResponse:
         try:
             request_submit(
                 order=order,
-                shopper=request.user,
+                shopper=order_owner(request),
                 kind=Request.Kind.CANCEL,
                 reason_code=form.cleaned_data["reason"],
                 reason_text=form.cleaned_data["comment"].strip(),
@@ -228,7 +255,7 @@ def order_address(request: HttpRequest, order: Order) -> HttpResponse:
             try:
                 request_submit(
                     order=order,
-                    shopper=request.user,
+                    shopper=order_owner(request),
                     kind=Request.Kind.ADDRESS_CHANGE,
                     reason_code="",
                     address=new_address,

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from shopify_sync.models import (
     Customer,
     CustomerDataRequest,
+    FulfillmentOrder,
     LineItem,
     Order,
     Shop,
@@ -152,6 +153,40 @@ class LineItemInline(admin.TabularInline):
         return False
 
 
+class FulfillmentOrderInline(admin.TabularInline):
+    """Where the order's fulfilment stands in Shopify: each fulfilment order's status, location and holds,
+    as the last webhook or live read showed them (`source`, `source_updated_at`)."""
+
+    model = FulfillmentOrder
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "shopify_gid",
+        "status",
+        "request_status",
+        "location",
+        "hold_list",
+        "source",
+        "source_updated_at",
+    )
+    fields = readonly_fields
+
+    @admin.display(description=_("location"))
+    def location(self, fulfillment_order: FulfillmentOrder) -> str:
+        # A move names the new location by id only, until the next live read brings its name.
+        return fulfillment_order.location_name or fulfillment_order.location_gid or "—"
+
+    @admin.display(description=_("holds"))
+    def hold_list(self, fulfillment_order: FulfillmentOrder) -> str:
+        return fulfillment_order.hold_summary or "—"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
     list_display = [
@@ -179,7 +214,7 @@ class OrderAdmin(ReadOnlyAdmin):
     search_fields = ["name", "email", "=legacy_id", "customer__email"]
     date_hierarchy = "processed_at"
     ordering = ["-processed_at"]
-    inlines = [LineItemInline]
+    inlines = [LineItemInline, FulfillmentOrderInline]
 
     @admin.display(description=_("archived"), boolean=True, ordering="closed")
     def archived(self, obj: Order) -> bool:

@@ -29,6 +29,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from shopify_sync import graphql_results, order_edits, returns
+from shopify_sync.deliveries import OrderDeliveries, order_deliveries
 from shopify_sync.errors import (
     SHOP_STATE_STATUSES,
     ShopifyAuthError,
@@ -197,6 +198,8 @@ class FulfillmentHoldState:
     id: str
     handle: str
     ours: bool  # placed by this app (Shopify's heldByRequestingApp)
+    reason: str = ""  # FulfillmentHoldReason: OTHER, AWAITING_PAYMENT, ...
+    reason_notes: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +207,9 @@ class FulfillmentOrderState:
     id: str
     status: str  # OPEN, ON_HOLD, IN_PROGRESS, CLOSED, ...
     holds: tuple[FulfillmentHoldState, ...]
+    request_status: str = ""  # UNSUBMITTED, SUBMITTED, ACCEPTED, ...
+    location_gid: str = ""
+    location_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -731,21 +737,19 @@ class ShopifyClient:
         node = self.execute("fulfillment_holds", "OrderFulfillmentOrders", {"id": order_gid})["order"]
         if node is None:
             return None
-        return [
-            FulfillmentOrderState(
-                id=fo["id"],
-                status=fo.get("status") or "",
-                holds=tuple(
-                    FulfillmentHoldState(
-                        id=hold["id"],
-                        handle=hold.get("handle") or "",
-                        ours=bool(hold.get("heldByRequestingApp")),
-                    )
-                    for hold in fo.get("fulfillmentHolds") or []
-                ),
-            )
-            for fo in (node.get("fulfillmentOrders") or {}).get("nodes") or []
-        ]
+        return _fulfillment_order_states(node)
+
+    def fulfillment_order_with_siblings(
+        self, fulfillment_order_gid: str
+    ) -> tuple[str, list[FulfillmentOrderState]] | None:
+        """The order a fulfilment order belongs to (its gid) with all of that order's fulfilment orders;
+        None when Shopify shows no such fulfilment order."""
+        node = self.execute(
+            "fulfillment_holds", "FulfillmentOrderWithSiblings", {"id": fulfillment_order_gid}
+        )["fulfillmentOrder"]
+        if node is None or not node.get("order"):
+            return None
+        return node["order"]["id"], _fulfillment_order_states(node["order"])
 
     def fulfillment_order_hold(self, *, fulfillment_order_gid: str, handle: str, notes: str) -> str:
         """Hold a fulfilment order (reason OTHER, the merchant not notified); returns the hold's id.
@@ -773,6 +777,11 @@ class ShopifyClient:
         return ((payload.get("fulfillmentOrder") or {}).get("status")) or ""
 
     # -- returns --------------------------------------------------------------------------------------
+
+    def order_deliveries(self, order_gid: str) -> OrderDeliveries | None:
+        """When the order's shipments left and arrived; None when the order does not exist."""
+        node = self.execute("deliveries", "OrderDeliveries", {"id": order_gid})["order"]
+        return order_deliveries(node) if node else None
 
     def order_returnables(self, order_gid: str) -> OrderReturnables | None:
         """What the order's shopper may send back, and the order's returns; None when it does not exist."""
@@ -808,6 +817,19 @@ class ShopifyClient:
         )
         payload = payload["returnApproveRequest"]
         _raise_user_errors("returnApproveRequest", payload.get("userErrors"))
+        return (payload.get("return") or {}).get("status") or ""
+
+    def return_decline(self, *, return_gid: str, reason: str, note: str) -> str:
+        """Decline a requested return for `reason` (a ReturnDeclineReason: RETURN_PERIOD_ENDED, FINAL_SALE,
+        OTHER) with `note` for the customer (at most 500 characters; none when empty). Shopify does not
+        e-mail the customer (`notifyCustomer` stays false): the portal does. Returns the status after
+        (DECLINED)."""
+        decline: dict[str, object] = {"id": return_gid, "declineReason": reason}
+        if note:
+            decline["declineNote"] = note
+        payload = self.execute("returns", "ReturnDeclineRequest", {"input": decline}, mutation=True)
+        payload = payload["returnDeclineRequest"]
+        _raise_user_errors("returnDeclineRequest", payload.get("userErrors"))
         return (payload.get("return") or {}).get("status") or ""
 
     # -- store credit ---------------------------------------------------------------------------------
@@ -868,6 +890,32 @@ def _gift_card(node: dict) -> GiftCardRecord:
         amount=Money(Decimal(str(value.get("amount") or "0")), value.get("currencyCode") or ""),
         customer_gid=(node.get("customer") or {}).get("id"),
     )
+
+
+def _fulfillment_order_states(order_node: dict) -> list[FulfillmentOrderState]:
+    states = []
+    for fo in (order_node.get("fulfillmentOrders") or {}).get("nodes") or []:
+        assigned = fo.get("assignedLocation") or {}
+        states.append(
+            FulfillmentOrderState(
+                id=fo["id"],
+                status=fo.get("status") or "",
+                holds=tuple(
+                    FulfillmentHoldState(
+                        id=hold["id"],
+                        handle=hold.get("handle") or "",
+                        ours=bool(hold.get("heldByRequestingApp")),
+                        reason=hold.get("reason") or "",
+                        reason_notes=hold.get("reasonNotes") or "",
+                    )
+                    for hold in fo.get("fulfillmentHolds") or []
+                ),
+                request_status=fo.get("requestStatus") or "",
+                location_gid=(assigned.get("location") or {}).get("id") or "",
+                location_name=assigned.get("name") or "",
+            )
+        )
+    return states
 
 
 def _raise_user_errors(operation: str, errors: list[dict] | None) -> None:

@@ -18,7 +18,25 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "generate_key", "keys_configured", "reencrypt"]
+__all__ = [
+    "ENCRYPTED_FIELDS",
+    "InvalidToken",
+    "decrypt",
+    "encrypt",
+    "encrypted_field_register",
+    "generate_key",
+    "keys_configured",
+    "reencrypt",
+]
+
+# Every stored ciphertext, as (model label, field): `encryption_rotate` re-encrypts them all. Apps that
+# keep secrets of their own register theirs in `AppConfig.ready` (this app imports none of them).
+ENCRYPTED_FIELDS: list[tuple[str, str]] = [("shopify_sync.ShopAccess", "token_ciphertext")]
+
+
+def encrypted_field_register(model_label: str, field: str) -> None:
+    if (model_label, field) not in ENCRYPTED_FIELDS:
+        ENCRYPTED_FIELDS.append((model_label, field))
 
 
 def generate_key() -> str:

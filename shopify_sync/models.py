@@ -259,6 +259,13 @@ class Order(models.Model):
             return self.total_price_presentment
         return self.current_total_price_presentment
 
+    @property
+    def fulfillment_in_progress(self) -> bool:
+        """Whether the mirror shows one of the order's fulfilment orders in progress (a fulfilment service
+        accepted it, the warehouse reported progress), which the order's own fulfilment status may not show
+        yet. Uses `self.fulfillment_orders.all()`: pages prefetch it."""
+        return any(fo.status == FulfillmentOrder.Status.IN_PROGRESS for fo in self.fulfillment_orders.all())
+
 
 class LineItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
@@ -293,6 +300,74 @@ class LineItem(models.Model):
         so not shown), except on a cancelled order, whose lines Shopify zeroes and which shows what was
         ordered. `self.order` is the order the lines were read through (no query)."""
         return self.quantity if self.order.is_cancelled else self.current_quantity
+
+
+class FulfillmentOrder(models.Model):
+    """One of an order's fulfilment orders as Shopify last told the portal: its status, where it ships
+    from and the holds on it.
+
+    Written by the `fulfillment_orders/*` webhooks and by the portal's own live reads (placing and
+    releasing holds), never by the order sync. None of those sources carries an `updated_at` for a
+    fulfilment order, so `source_updated_at` is when the source saw it (X-Shopify-Triggered-At, or the
+    moment before a live read): an older one never overwrites a newer row (`services.fulfillment_orders`).
+    """
+
+    class Status(models.TextChoices):
+        # FulfillmentOrderStatus, lower case
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        ON_HOLD = "on_hold", _("On hold")
+        SCHEDULED = "scheduled", _("Scheduled")
+        INCOMPLETE = "incomplete", _("Incomplete")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillment_orders")
+    shopify_gid = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    request_status = models.CharField(
+        max_length=32, blank=True, help_text=_("A fulfilment service's answer (accepted, rejected…).")
+    )
+    location_gid = models.CharField(max_length=100, blank=True)
+    location_name = models.CharField(max_length=255, blank=True)
+    holds = models.JSONField(
+        default=list, blank=True, help_text=_("Each hold's id, handle, reason, notes and whether it is ours.")
+    )
+    source_updated_at = models.DateTimeField(
+        help_text=_("When the source saw this state: an older one never overwrites it.")
+    )
+    source = models.CharField(max_length=100, blank=True, help_text=_("What wrote it last."))
+    fetched_at = models.DateTimeField(help_text=_("When the portal last wrote this row."))
+
+    class Meta:
+        verbose_name = _("fulfilment order")
+        verbose_name_plural = _("fulfilment orders")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "shopify_gid"], name="fulfillment_order_unique_gid_per_shop"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.shopify_gid
+
+    @property
+    def hold_summary(self) -> str:
+        """The holds as the console lists them: reason (handle), ours marked."""
+        return "; ".join(
+            " ".join(
+                part
+                for part in (
+                    str(hold.get("reason") or "").replace("_", " "),
+                    f"({hold['handle']})" if hold.get("handle") else "",
+                    str(_("ours")) if hold.get("ours") else "",
+                )
+                if part
+            )
+            for hold in self.holds or ()
+        )
 
 
 class WebhookDelivery(models.Model):

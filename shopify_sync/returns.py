@@ -1,5 +1,6 @@
 """Returns as Shopify keeps them: an order's fulfilled lines with what may still be sent back, and its
-returns (found again by the note on their lines). Typed from `OrderReturnables`; no business rules."""
+returns (found again by the note on their lines) with their status and, once declined, why. Typed from
+`OrderReturnables`; no business rules."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ class ReturnState:
     name: str
     status: str  # REQUESTED, OPEN, DECLINED, CLOSED, CANCELED
     notes: tuple[str, ...]
+    # A declined return: Shopify's ReturnDeclineReason (RETURN_PERIOD_ENDED, FINAL_SALE, OTHER) and the
+    # merchant's note to the customer.
+    decline_reason: str = ""
+    decline_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +52,17 @@ def order_returnables(node: dict) -> OrderReturnables:
             fli = (line.get("fulfillmentLineItem") or {}).get("id")
             if fli and ret.get("status") in HOLDING:
                 held[fli] = held.get(fli, 0) + int(line.get("quantity") or 0)
-        returns.append(ReturnState(ret["id"], ret.get("name") or "", ret.get("status") or "", tuple(notes)))
+        decline = ret.get("decline") or {}
+        returns.append(
+            ReturnState(
+                ret["id"],
+                ret.get("name") or "",
+                ret.get("status") or "",
+                tuple(notes),
+                decline_reason=decline.get("reason") or "",
+                decline_note=decline.get("note") or "",
+            )
+        )
     lines = []
     for fulfillment in node.get("fulfillments") or []:
         for fli in (fulfillment.get("fulfillmentLineItems") or {}).get("nodes") or []:

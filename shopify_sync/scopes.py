@@ -16,6 +16,15 @@ REQUIRED_SCOPES: dict[str, str] = {
     "write_order_edits": "orderEditBegin, …SetQuantity, …AddVariant, …Commit: item edits, priced by Shopify",
     "read_products": "the other variants (sizes, colours) a line can be swapped for, with their stock",
     "write_gift_cards": "giftCardCreate: the store credit a shopper gets for keeping an order (an offer)",
+    "write_returns": (
+        "returnRequest, returnApproveRequest, returnDeclineRequest; the order's returns; returns/* webhooks"
+    ),
+    "write_merchant_managed_fulfillment_orders": (
+        "fulfilment holds during the windows; the store's fulfilment orders, fulfillment_orders/* webhooks"
+    ),
+    "write_third_party_fulfillment_orders": (
+        "the same for fulfilment orders at a fulfilment service's location (accepted: in progress)"
+    ),
 }
 
 # The protected customer data (Level 2) the app must be given in the Dev Dashboard: without it Shopify

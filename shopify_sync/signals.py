@@ -16,6 +16,11 @@ order_synced = Signal()
 # completed_at: str | None. Nothing in the project listens yet: the bulk import polls its operation.
 bulk_operation_finished = Signal()
 
+# sender=WebhookDelivery; shop: Shop, topic: str (one of `webhooks.topics.RETURN_TOPICS`), return_gid: str,
+# order_gid: str | None (not every body names the order). A return was decided, cancelled or closed in
+# Shopify: read it there (the body is only a hint, and deliveries may arrive out of order).
+return_changed = Signal()
+
 # sender=Customer; shop: Shop, customer_legacy_id: int | None, email: str, order_ids: list[int].
 # Sent after the mirror erased the shopper's personal data: blank yours for the same orders/e-mail.
 customer_redacted = Signal()

@@ -15,7 +15,16 @@ from decimal import Decimal
 # of the other types.
 from shopify_sync.addresses import MailingAddress
 
-__all__ = ["CustomerData", "LineItemData", "MailingAddress", "Money", "OrderData", "ShopData"]
+__all__ = [
+    "CustomerData",
+    "FulfillmentHoldData",
+    "FulfillmentOrderData",
+    "LineItemData",
+    "MailingAddress",
+    "Money",
+    "OrderData",
+    "ShopData",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,3 +94,34 @@ class ShopData:
     domain: str
     iana_timezone: str
     currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentHoldData:
+    id: str
+    handle: str = ""
+    reason: str = ""  # lower-case FulfillmentHoldReason ("other", "awaiting_payment", ...)
+    reason_notes: str = ""
+    ours: bool = False  # placed by this app (Shopify's heldByRequestingApp / held_by_requesting_app)
+
+    def as_dict(self) -> dict[str, str | bool]:
+        return {
+            "id": self.id,
+            "handle": self.handle,
+            "reason": self.reason,
+            "reason_notes": self.reason_notes,
+            "ours": self.ours,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentOrderData:
+    """What one source says about a fulfilment order. None: the source does not say (a webhook names no
+    location, a `hold_released` body no holds), and the mirror keeps what it has."""
+
+    gid: str
+    status: str  # lower-case FulfillmentOrderStatus ("open", "in_progress", "on_hold", ...)
+    holds: tuple[FulfillmentHoldData, ...] | None = None
+    location_gid: str | None = None
+    location_name: str | None = None
+    request_status: str | None = None  # lower-case FulfillmentOrderRequestStatus

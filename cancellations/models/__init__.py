@@ -4,7 +4,8 @@ Nothing here does I/O. Every write that means something is a service in `cancell
 predicates here are cheap and pure (`policy.deadline_for(order, kind)`, `request.can_move_to(state)`).
 
 One module per part: `policy` (Policy, CancelReason), `requests` (Request, RefundMethod, RequestEvent),
-`outbox` (ShopifyMutation), `offers` (RetentionOffer), `holds` (FulfilmentHold).
+`outbox` (ShopifyMutation), `offers` (RetentionOffer), `holds` (FulfilmentHold), `withdrawals`
+(Withdrawal: the EU withdrawal statements).
 """
 
 from cancellations.models.holds import FulfilmentHold
@@ -17,6 +18,7 @@ from cancellations.models.policy import (
     default_allowed_financial_statuses,
 )
 from cancellations.models.requests import RefundMethod, Request, RequestEvent
+from cancellations.models.withdrawals import Withdrawal
 
 __all__ = [
     "POLICY_REFUND_CHOICES",
@@ -29,6 +31,7 @@ __all__ = [
     "RequestEvent",
     "RetentionOffer",
     "ShopifyMutation",
+    "Withdrawal",
     "default_allowed_financial_statuses",
     "idempotency_key_for",
 ]

@@ -32,6 +32,7 @@ class ShopifyMutation(models.Model):
         ORDER_CLOSE = "orderClose", _("Archive the order")
         RETURN_REQUEST = "returnRequest", _("Ask Shopify for a return")
         RETURN_APPROVE = "returnApproveRequest", _("Approve the return")
+        RETURN_DECLINE = "returnDeclineRequest", _("Decline the return")
 
     class State(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -39,6 +40,9 @@ class ShopifyMutation(models.Model):
         ANSWERED = "answered", _("Answered, not yet shown")
         CONFIRMED = "confirmed", _("Confirmed by Shopify")
         FAILED = "failed", _("Failed")
+
+    # A row still to be sent, or sent and not yet seen in Shopify: what a push has left to do.
+    UNSETTLED_STATES = (State.PLANNED, State.SENT, State.ANSWERED)
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="mutations")
     position = models.PositiveSmallIntegerField(help_text=_("Order of the calls within the request's plan."))

@@ -153,7 +153,9 @@ class Policy(models.Model):
     allow_returns = models.BooleanField(
         _("shoppers may ask for a return after shipping"),
         default=False,
-        help_text=_("The request goes to Shopify as a return once approved (here or automatically)."),
+        help_text=_(
+            "The return opens in Shopify as requested at once; you approve or decline it here or in Shopify."
+        ),
     )
     return_window_days = models.PositiveIntegerField(
         _("return window (days)"),
@@ -161,6 +163,20 @@ class Policy(models.Model):
         help_text=_("How long after the order was placed a shopper may ask to return items."),
     )
     auto_approve_returns = models.BooleanField(_("approve returns automatically"), default=False)
+    withdrawal_enabled = models.BooleanField(
+        _("EU withdrawal button"),
+        default=False,
+        help_text=_(
+            "Required for stores selling online to consumers in the EU (from 19 June 2026): a "
+            "“Withdraw from contract here” button on every order for the withdrawal period, whatever the "
+            "windows above. Unshipped orders become cancel requests, shipped ones return requests."
+        ),
+    )
+    withdrawal_days = models.PositiveIntegerField(
+        _("withdrawal period (days after delivery)"),
+        default=14,
+        help_text=_("The legal minimum is 14 days from delivery; a store may give more."),
+    )
     hold_fulfilment = models.BooleanField(
         _("hold fulfilment while shoppers may still change the order"),
         default=False,

@@ -54,6 +54,9 @@ class Request(models.Model):
         ORDER_CHANGED = "order_changed", _("The order changed after the shopper's preview")
 
     OPEN_STATES = (State.SUBMITTED, State.APPROVED, State.PUSHING)
+    # States whose planned calls the push sends without moving the request (a return is opened in Shopify
+    # while it waits for a decision, and declined there once rejected): see `services.push`.
+    PUSHED_IN_PLACE = (State.SUBMITTED, State.REJECTED)
     # The kinds a shopper asks for within a window after the order was placed.
     WINDOWED_KINDS = (Kind.CANCEL, Kind.ADDRESS_CHANGE, Kind.ITEM_EDIT)
     # The one map of legal moves; every service checks it under a lock.
@@ -95,6 +98,11 @@ class Request(models.Model):
         null=True,
         blank=True,
         help_text=_("Item edits: per line, the new quantity or the variant swapped to (`LineChange`)."),
+    )
+    is_withdrawal = models.BooleanField(
+        _("EU withdrawal"),
+        default=False,
+        help_text=_("Asked through the withdrawal button: the consumer's legal right, whatever the windows."),
     )
     return_lines = models.JSONField(
         null=True,

@@ -15,7 +15,7 @@ from cancellations.mutations.order_edit_commit import OrderEditCommit
 from cancellations.mutations.order_update import OrderUpdate
 from cancellations.mutations.plans import PlannedCall, plan_for
 from cancellations.mutations.refund_create import RefundCreate
-from cancellations.mutations.return_request import ReturnApprove, ReturnRequest
+from cancellations.mutations.return_request import ReturnApprove, ReturnDecline, ReturnRequest
 
 __all__ = [
     "UNITS",
@@ -30,6 +30,7 @@ __all__ = [
     "PlannedCall",
     "RefundCreate",
     "ReturnApprove",
+    "ReturnDecline",
     "ReturnRequest",
     "Verdict",
     "plan_for",

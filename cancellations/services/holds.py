@@ -6,11 +6,16 @@ merchant releases it in the console. Shopify is read before every step: a hold p
 Shopify (our handle is unique per fulfilment order) and found by reading; a release names our hold ids
 only, so a merchant's or another app's hold is never touched. Holds are not the shopper's requests: no
 money moves and a second call is harmless, so they need no outbox row, only this record.
+
+Every read and every answer goes into the fulfilment-order mirror (`shopify_sync.services.fulfillment_orders`)
+too: a fulfilment order that could not be held because it is already in progress is mirrored so, and the
+shopper's pages then stop offering changes (`Order.fulfillment_in_progress`).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q
@@ -23,6 +28,12 @@ from shopify_sync.client import FulfillmentOrderState, ShopifyClient
 from shopify_sync.connection import client_for
 from shopify_sync.errors import ShopifyUserError
 from shopify_sync.models import Order
+from shopify_sync.services.fulfillment_orders import (
+    fulfillment_order_data,
+    fulfillment_order_record_answer,
+    fulfillment_orders_read,
+)
+from shopify_sync.types import FulfillmentHoldData
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +107,14 @@ def holds_place(*, order_id: int, client: ShopifyClient | None = None, now: date
         # Placed (or released) already: a late duplicate task must not undo a release or a record.
         return FulfilmentHold.objects.filter(order=order, state=FulfilmentHold.State.HELD).count()
     client = client or client_for(order.shop)
-    fulfillment_orders = client.fulfillment_orders(order.shopify_gid) or []
+    fulfillment_orders = fulfillment_orders_read(order=order, client=client) or []
     held = 0
+    refused = False
     for fulfillment_order in fulfillment_orders:
         hold_id = _ours(fulfillment_order)
         error = ""
         if hold_id is None and fulfillment_order.status in HOLDABLE | {"ON_HOLD"}:
+            asked_at = timezone.now()
             try:
                 hold_id = client.fulfillment_order_hold(
                     fulfillment_order_gid=fulfillment_order.id,
@@ -110,6 +123,9 @@ def holds_place(*, order_id: int, client: ShopifyClient | None = None, now: date
                 )
             except ShopifyUserError as exc:
                 error = "; ".join(str(e) for e in exc.errors)
+                refused = True
+            else:
+                _record_held(order, fulfillment_order, hold_id, note=_hold_note(until), asked_at=asked_at)
         elif hold_id is None:
             error = f"fulfilment order is {fulfillment_order.status}"
         state = FulfilmentHold.State.HELD if hold_id else FulfilmentHold.State.FAILED
@@ -128,7 +144,23 @@ def holds_place(*, order_id: int, client: ShopifyClient | None = None, now: date
         held += bool(hold_id)
         if error:
             logger.info("no fulfilment hold on %s of order %s: %s", fulfillment_order.id, order.name, error)
+    if refused:
+        # Shopify refused a hold the read said it could take: the fulfilment order moved on in between
+        # (went in progress, say). Read again, so the mirror shows why.
+        fulfillment_orders_read(order=order, client=client)
     return held
+
+
+def _record_held(
+    order: Order, fulfillment_order: FulfillmentOrderState, hold_id: str, *, note: str, asked_at: datetime
+) -> None:
+    """The fulfilment order as our hold left it: on hold, with the holds it had and ours."""
+    data = fulfillment_order_data(fulfillment_order)
+    ours = FulfillmentHoldData(id=hold_id, handle=HOLD_HANDLE, reason="other", reason_notes=note, ours=True)
+    held = replace(data, status="on_hold", holds=(*(data.holds or ()), ours))
+    fulfillment_order_record_answer(
+        order=order, fulfillment_order=held, asked_at=asked_at, source="hold placed"
+    )
 
 
 def holds_release(
@@ -141,21 +173,35 @@ def holds_release(
         return 0
     order = Order.objects.select_related("shop").get(pk=order_id)
     client = client or client_for(order.shop)
-    live = {fo.id: fo for fo in client.fulfillment_orders(order.shopify_gid) or []}
+    live = {fo.id: fo for fo in fulfillment_orders_read(order=order, client=client) or []}
     released = 0
     for hold in holds:
         fulfillment_order = live.get(hold.fulfillment_order_gid)
         hold_id = _ours(fulfillment_order) if fulfillment_order is not None else None
-        if hold_id is not None:
-            client.fulfillment_order_release_hold(
+        if fulfillment_order is not None and hold_id is not None:
+            asked_at = timezone.now()
+            status = client.fulfillment_order_release_hold(
                 fulfillment_order_gid=hold.fulfillment_order_gid, hold_ids=[hold_id]
             )
+            _record_released(order, fulfillment_order, hold_id, status=status, asked_at=asked_at)
             released += 1
         # Gone already (a merchant released it, the order was cancelled): nothing to do but record it.
         FulfilmentHold.objects.filter(pk=hold.pk, state=FulfilmentHold.State.HELD).update(
             state=FulfilmentHold.State.RELEASED, released_at=now, released_because=because[:200]
         )
     return released
+
+
+def _record_released(
+    order: Order, fulfillment_order: FulfillmentOrderState, hold_id: str, *, status: str, asked_at: datetime
+) -> None:
+    """The fulfilment order as our release left it: the other holds stay, the status is Shopify's answer."""
+    data = fulfillment_order_data(fulfillment_order)
+    others = tuple(h for h in data.holds or () if h.id != hold_id)
+    left = replace(data, status=(status or fulfillment_order.status).lower(), holds=others)
+    fulfillment_order_record_answer(
+        order=order, fulfillment_order=left, asked_at=asked_at, source="hold released"
+    )
 
 
 SETTLED_GRACE = timedelta(seconds=15)

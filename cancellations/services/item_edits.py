@@ -63,7 +63,12 @@ def _check_allowed(order: Order, shopper, policy: Policy, now: datetime) -> None
         state__in=Request.OPEN_STATES,
     ).exists()
     verdict = order_verdict(
-        policy=policy, order=order, kind=Request.Kind.ITEM_EDIT, now=now, has_open_request=has_open
+        policy=policy,
+        order=order,
+        kind=Request.Kind.ITEM_EDIT,
+        now=now,
+        has_open_request=has_open,
+        fulfillment_in_progress=order.fulfillment_in_progress,
     )
     if not verdict:
         raise RequestNotAllowed(verdict.message, code=verdict.code)

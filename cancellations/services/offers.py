@@ -13,7 +13,7 @@ from cancellations import offers
 from cancellations.errors import RequestNotAllowed
 from cancellations.models import RetentionOffer
 from cancellations.policy import SHIPPED
-from cancellations.selectors import owning_email
+from cancellations.selectors import account_of, owning_email
 from cancellations.services.policies import policy_get_or_create
 from cancellations.services.requests import keep_bonus_request_create
 from shopify_sync.models import Order
@@ -38,7 +38,7 @@ def offers_show(
     return RetentionOffer.objects.bulk_create(
         RetentionOffer(
             order=order,
-            shopper=shopper,
+            shopper=account_of(shopper),
             shopper_email=email,
             language=language,
             kind=kind,

@@ -11,18 +11,44 @@ from cancellations.mutations import plan_for
 
 
 def request_plan(*, request: Request) -> list[ShopifyMutation]:
-    """Write the calls an approved request makes, in order. Called inside the approval's transaction, so a
-    request is never approved without its plan (nor a plan left behind by an approval that rolled back)."""
-    rows = [
-        ShopifyMutation(
-            request=request,
-            position=position,
-            operation=call.operation,
-            variables=call.variables,
-            idempotency_key=idempotency_key_for(request_id=request.pk, position=position, attempt=1),
-        )
-        for position, call in enumerate(plan_for(request), start=1)
+    """Write the calls `request` makes in its new state, in order, after the calls it already has; returns
+    the rows written. Called inside the transaction that moved the request (the approval, or a return's
+    submit or rejection), so a request is never decided without its plan (nor a plan left behind by a
+    decision that rolled back).
+
+    A plan only grows: a call already planned is kept as it is (a return's `returnRequest`, planned at
+    submit, is not planned again by the approval). A planned call the new state no longer wants is dropped
+    if it never left (a return rejected before its request went out); one that did stays, for the push to
+    settle by reading Shopify.
+    """
+    calls = plan_for(request)
+    existing = list(request.mutations.all())
+    wanted = {call.operation for call in calls}
+    unsent = [
+        row.pk
+        for row in existing
+        if row.operation not in wanted
+        and row.state == ShopifyMutation.State.PLANNED
+        and row.first_sent_at is None
     ]
+    if unsent:
+        ShopifyMutation.objects.filter(pk__in=unsent, first_sent_at__isnull=True).delete()
+    planned = {row.operation for row in existing}
+    last = max((row.position for row in existing), default=0)
+    rows = []
+    for call in calls:
+        if call.operation in planned:
+            continue
+        last += 1
+        rows.append(
+            ShopifyMutation(
+                request=request,
+                position=last,
+                operation=call.operation,
+                variables=call.variables,
+                idempotency_key=idempotency_key_for(request_id=request.pk, position=last, attempt=1),
+            )
+        )
     return ShopifyMutation.objects.bulk_create(rows)
 
 

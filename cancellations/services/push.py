@@ -18,6 +18,13 @@ run by a Celery task and re-run until it says it is done:
      confirm once Shopify shows the effect.
 3. When every row is confirmed the request completes; when one fails, the request fails with it.
 
+A shopper's return asks Shopify before (and without) an approval: its `returnRequest` is planned at submit,
+its `returnDeclineRequest` once rejected. Such rows are pushed "in place": the same loop, claimed under the
+same lease, but the request keeps its state (`Request.PUSHED_IN_PLACE`: submitted or rejected) and every
+write is fenced by that state too. So a decision arriving mid-attempt stops it at its next write (the
+decision's own push takes over once the lease is free); all rows confirmed leaves the request as it was; a
+row that fails fails alone (with Shopify's message, for the merchant who decides), never the request.
+
 Transient failures (5xx, timeouts, throttling) end an attempt with a backoff (bounded, then failed);
 Shopify's user errors fail at once with Shopify's message. The sweeper re-queues requests whose worker
 vanished (`services/sweep.py`).
@@ -40,6 +47,7 @@ from django.utils import timezone
 from cancellations import conf
 from cancellations.models import REDACTED, Request, ShopifyMutation
 from cancellations.mutations import Answer, Blocked, MutationUnit, Verdict, unit_for
+from cancellations.queue import enqueue_push_on_commit
 from cancellations.services.transitions import Actor, LeaseLost, event_record, request_move
 from shopify_sync.client import ShopifyClient
 from shopify_sync.connection import client_for
@@ -87,13 +95,23 @@ class _Lease:
     now: Callable[[], datetime]
     current: ShopifyMutation | None = None  # the row this attempt is working on
 
+    @property
+    def state(self) -> str:
+        """The state the lease holds the request in: pushing, or the state it is pushed in place in."""
+        return self.request.state
+
+    @property
+    def in_place(self) -> bool:
+        return self.request.state in Request.PUSHED_IN_PLACE
+
 
 # -- the lease -----------------------------------------------------------------------------------------
 
 
 def _claim(request_id: int, now: datetime) -> tuple[Request, uuid.UUID] | None:
-    """Take the request for this worker, or None when it is not ours to push (done, not approved, or
-    held by a live lease)."""
+    """Take the request for this worker, or None when it is not ours to push (done, not approved and with
+    nothing to push in place, or held by a live lease). An approved request becomes pushing; one pushed in
+    place keeps its state."""
     token = uuid.uuid4()
     with transaction.atomic():
         request = (
@@ -101,12 +119,16 @@ def _claim(request_id: int, now: datetime) -> tuple[Request, uuid.UUID] | None:
             .select_related("order", "order__shop")
             .get(pk=request_id)
         )
-        if request.state not in (Request.State.APPROVED, Request.State.PUSHING):
+        if request.state in Request.PUSHED_IN_PLACE:
+            if not request.mutations.filter(state__in=ShopifyMutation.UNSETTLED_STATES).exists():
+                return None
+        elif request.state not in (Request.State.APPROVED, Request.State.PUSHING):
             return None
         if request.lease_expires_at is not None and request.lease_expires_at > now:
             return None
         from_state = request.state
-        request.state = Request.State.PUSHING
+        if request.state not in Request.PUSHED_IN_PLACE:
+            request.state = Request.State.PUSHING
         request.lease_token = token
         request.lease_expires_at = now + timedelta(seconds=conf.push_lease_seconds())
         request.attempts += 1
@@ -119,10 +141,11 @@ def _claim(request_id: int, now: datetime) -> tuple[Request, uuid.UUID] | None:
 
 
 def _fenced(lease: _Lease, **fields: Any) -> None:
-    """Write `fields` only while our lease holds the request; otherwise stop this attempt."""
-    updated = Request.objects.filter(
-        pk=lease.request.pk, lease_token=lease.token, state=Request.State.PUSHING
-    ).update(updated_at=lease.now(), **fields)
+    """Write `fields` only while our lease holds the request in the state it was claimed in; otherwise
+    stop this attempt."""
+    updated = Request.objects.filter(pk=lease.request.pk, lease_token=lease.token, state=lease.state).update(
+        updated_at=lease.now(), **fields
+    )
     if not updated:
         raise LeaseLost(lease.request.pk)
     for name, value in fields.items():
@@ -136,8 +159,8 @@ def _note(lease: _Lease, step: str, **detail: Any) -> None:
         detail = {"operation": mutation.operation, "mutation": mutation.pk, **detail}
     event_record(
         lease.request,
-        from_state=Request.State.PUSHING,
-        to_state=Request.State.PUSHING,
+        from_state=lease.state,
+        to_state=lease.state,
         actor=PUSH,
         at=lease.now(),
         detail={"step": step, **detail},
@@ -190,9 +213,22 @@ def _complete(lease: _Lease) -> PushOutcome:
 
 
 def _fail(lease: _Lease, failure: str, error: str = "", **detail: Any) -> PushOutcome:
-    """The request fails, and with it the row this attempt was on (a merchant sees both and may retry)."""
+    """The request fails, and with it the row this attempt was on (a merchant sees both and may retry).
+    Pushed in place, only the row fails: the request waits for (or keeps) its decision, and the failed row
+    is in its audit trail and on its page; an approval plans it again."""
     now = lease.now()
     mutation = lease.current
+    if lease.in_place:
+        if mutation is not None:
+            rows = ShopifyMutation.objects.filter(pk=mutation.pk)
+        else:  # before any row (too many attempts, the app uninstalled): all of them, or the sweeper
+            # would claim the request again and again
+            rows = lease.request.mutations.filter(state__in=ShopifyMutation.UNSETTLED_STATES)
+        with transaction.atomic():
+            _fenced(lease, last_error=error or failure)
+            rows.update(state=ShopifyMutation.State.FAILED, error=error or failure, updated_at=now)
+            _note(lease, "failed", failure=failure, error=error, **detail)
+        return PushOutcome(lease.state, detail=failure)
     with transaction.atomic():
         if mutation is not None:
             ShopifyMutation.objects.filter(pk=mutation.pk).update(
@@ -214,7 +250,7 @@ def _fail(lease: _Lease, failure: str, error: str = "", **detail: Any) -> PushOu
 
 def _wait(lease: _Lease, seconds: float, why: str) -> PushOutcome:
     _release(lease, due_in=seconds)
-    return PushOutcome(Request.State.PUSHING, retry_in=seconds, detail=why)
+    return PushOutcome(lease.state, retry_in=seconds, detail=why)
 
 
 def _transient(lease: _Lease, exc: ShopifyTransientError) -> PushOutcome:
@@ -284,6 +320,10 @@ def request_push(
             # Completed and failed requests have no lease left; anything else (an unexpected error
             # included) frees it at once, so the next task or the sweeper can take the request.
             _release(lease, due_in=None)
+        if lease.in_place and Request.objects.filter(pk=request_id).exclude(state=lease.state).exists():
+            # Decided while this attempt held it in place: the decision's push found our lease and
+            # skipped, so queue it again now that the lease is free.
+            enqueue_push_on_commit(request_id)
     return outcome
 
 
@@ -296,14 +336,19 @@ def _since(moment: datetime | None, now: datetime) -> float:
 
 
 def _push_plan(lease: _Lease) -> PushOutcome:
-    """Advance the plan row by row; a row that is not confirmed by the end of its step stops the attempt."""
+    """Advance the plan row by row; a row that is not confirmed by the end of its step stops the attempt.
+    In place, failed rows wait for a decision, and a plan all confirmed leaves the request as it is."""
     rows = lease.request.mutations.exclude(state=ShopifyMutation.State.CONFIRMED).order_by("position")
+    if lease.in_place:
+        rows = rows.filter(state__in=ShopifyMutation.UNSETTLED_STATES)
     for mutation in rows:
         lease.current = mutation
         outcome = _advance(lease, mutation, unit_for(mutation.operation))
         if outcome is not None:
             return outcome
     lease.current = None
+    if lease.in_place:
+        return PushOutcome(lease.state)
     return _complete(lease)
 
 

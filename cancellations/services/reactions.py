@@ -1,4 +1,5 @@
-"""Open requests react when the mirror shows their order changed in the store (shipped, cancelled, gone).
+"""Open requests react when the mirror shows their order changed in the store (shipped, cancelled, gone,
+or, for a return, perhaps decided in Shopify's admin).
 
 Called from the `order_synced` receiver, inside the mirror's transaction when it has one: every move is a
 normal transition (locked, audited), and side effects wait for the commit. Idempotent: a request already
@@ -11,12 +12,13 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 
 from cancellations.errors import RequestNotAllowed
 from cancellations.models import Request, ShopifyMutation
 from cancellations.policy import message_for, push_blocker
-from cancellations.queue import enqueue_push_on_commit
+from cancellations.queue import enqueue_push_on_commit, enqueue_return_follow_on_commit
 from cancellations.services.outbox import plan_reopen
 from cancellations.services.transitions import Actor, request_move
 
@@ -35,9 +37,12 @@ def _sent_a_call(request: Request) -> bool:
     return request.mutations.filter(first_sent_at__isnull=False).exists()
 
 
-def _blocker(order) -> str | None:
+def _blocker(request: Request) -> str | None:
+    order = request.order
     if order.deleted_at is not None:
         return "order_gone"
+    if request.kind == Request.Kind.RETURN:
+        return None  # a return is of a shipped order; Shopify's own checks decide the rest
     return push_blocker(order)
 
 
@@ -53,7 +58,9 @@ def requests_react_to_orders(*, order_ids: Iterable[int], now: datetime | None =
       answer (or our own cancel's webhook) shows up;
     - failed because Shopify was unreachable (or slow to confirm) after a cancel of ours went out, and
       the order now shows cancelled: our cancel did land. The request is approved again by the system
-      and pushed, and the push (which reads Shopify first) completes it without calling.
+      and pushed, and the push (which reads Shopify first) completes it without calling;
+    - a return still undecided here, already opened in Shopify: the order changing may be the store
+      deciding it in Shopify's admin, so Shopify's returns are read (a task) and the decision followed.
     Returns how many requests moved.
     """
     now = now or timezone.now()
@@ -63,8 +70,17 @@ def requests_react_to_orders(*, order_ids: Iterable[int], now: datetime | None =
     open_requests = Request.objects.filter(order_id__in=order_ids, state__in=Request.OPEN_STATES).exclude(
         pk__in=resumed
     )
+    opened_in_shopify = ShopifyMutation.objects.filter(
+        request=OuterRef("pk"),
+        operation=ShopifyMutation.Operation.RETURN_REQUEST,
+        state=ShopifyMutation.State.CONFIRMED,
+    )
+    open_requests = open_requests.annotate(opened_in_shopify=Exists(opened_in_shopify))
     for request in open_requests.select_related("order").order_by("pk"):
-        blocker = _blocker(request.order)
+        blocker = _blocker(request)
+        if blocker is None and request.state == Request.State.SUBMITTED and request.opened_in_shopify:
+            enqueue_return_follow_on_commit(request.pk)
+            continue
         if request.state == Request.State.PUSHING:
             if request.lease_expires_at is None or request.lease_expires_at < now:
                 enqueue_push_on_commit(request.pk)

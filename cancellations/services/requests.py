@@ -1,7 +1,9 @@
-"""A shopper asks, a merchant (or the policy) decides: submit, approve, reject, retry.
+"""A shopper asks, a merchant (or the policy) decides: submit, approve, reject, retry; for a return the
+merchant may also decide in Shopify's admin (`request_decided_in_shopify`).
 
-Each is one transaction that checks the current state under a lock, writes an audit event, and queues
-its side effects (the push, the e-mails) for after the commit.
+Each is one transaction that checks the current state under a lock, writes an audit event, writes the
+Shopify calls it makes (its plan: a return's request at submit, a decision's calls with the decision), and
+queues its side effects (the push, the e-mails) for after the commit.
 """
 
 from __future__ import annotations
@@ -18,9 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from cancellations import item_edits
 from cancellations.errors import RequestNotAllowed
 from cancellations.models import RefundMethod, Request
-from cancellations.policy import MESSAGES, RETURN_REASONS, address_verdict, order_verdict, return_verdict
+from cancellations.policy import (
+    MESSAGES,
+    RETURN_REASONS,
+    WITHDRAWAL_OVERRIDES,
+    address_verdict,
+    order_verdict,
+    return_verdict,
+)
 from cancellations.queue import enqueue_push_on_commit
-from cancellations.selectors import active_reasons, owning_email
+from cancellations.selectors import account_of, active_reasons, owning_email
 from cancellations.services.outbox import plan_reopen, request_plan
 from cancellations.services.policies import policy_get_or_create
 from cancellations.services.transitions import Actor, event_record, request_move
@@ -73,9 +82,14 @@ def request_submit(
     excluded_lines: list[str] | None = None,
     return_lines: list[dict[str, Any]] | None = None,
     language: str = "en",
+    withdrawal: bool = False,
     now: datetime | None = None,
 ) -> Request:
     """A shopper asks to cancel `order`, change its shipping address or change its items.
+
+    `withdrawal`: an EU withdrawal from the contract (`services.withdrawals`), a cancel or a return the
+    store's windows and conditions do not limit (`policy.WITHDRAWAL_OVERRIDES`), needing no reason, and
+    refunded in full when the policy approves it automatically.
 
     An item edit (`line_changes`, `edit_preview`) comes from `services.item_edits`, which checked the
     changes on the order read live from Shopify and had Shopify price them. `excluded_lines`: the order's
@@ -107,7 +121,7 @@ def request_submit(
         raise RequestNotAllowed(_("Choose the items to return and a reason."), code="no_change")
     if reason_code and reason is None and not is_return:
         raise RequestNotAllowed(_("Choose one of the reasons offered."), code="bad_reason")
-    if kind == Request.Kind.CANCEL and reason is None:
+    if kind == Request.Kind.CANCEL and reason is None and not withdrawal:
         raise RequestNotAllowed(_("Choose a reason for cancelling."), code="reason_missing")
     if reason is not None and reason.requires_text and not reason_text:
         raise RequestNotAllowed(
@@ -119,7 +133,7 @@ def request_submit(
         requested_address = _clean_address(address)
     if kind == Request.Kind.ITEM_EDIT and not (line_changes and edit_preview):
         raise RequestNotAllowed(_("Choose at least one change."), code="no_change")
-    if kind == Request.Kind.CANCEL and excluded_lines:
+    if kind == Request.Kind.CANCEL and excluded_lines and not withdrawal:
         raise RequestNotAllowed(MESSAGES["excluded"], code="excluded")
 
     with transaction.atomic():
@@ -131,10 +145,17 @@ def request_submit(
         if is_return:
             verdict = return_verdict(policy=policy, order=order, now=now, has_open_request=has_open)
         else:
-            verdict = order_verdict(policy=policy, order=order, kind=kind, now=now, has_open_request=has_open)
-        if not verdict:
+            verdict = order_verdict(
+                policy=policy,
+                order=order,
+                kind=kind,
+                now=now,
+                has_open_request=has_open,
+                fulfillment_in_progress=order.fulfillment_in_progress,
+            )
+        if not verdict and not (withdrawal and verdict.code in WITHDRAWAL_OVERRIDES):
             raise RequestNotAllowed(verdict.message, code=verdict.code)
-        deadline = verdict.deadline
+        deadline = None if withdrawal else verdict.deadline
         if requested_address is not None:
             verdict = address_verdict(policy=policy, order=order, address=requested_address)
             if not verdict:
@@ -146,7 +167,7 @@ def request_submit(
             order=order,
             kind=kind,
             state=Request.State.SUBMITTED,
-            shopper=shopper,
+            shopper=account_of(shopper),
             shopper_email=email,
             language=_language(language),
             reason_code=reason_code if is_return else (reason.code if reason else ""),
@@ -156,8 +177,11 @@ def request_submit(
             line_changes=line_changes if kind == Request.Kind.ITEM_EDIT else None,
             edit_preview=edit_preview if kind == Request.Kind.ITEM_EDIT else None,
             return_lines=return_lines if is_return else None,
+            is_withdrawal=withdrawal,
             restock=policy.default_restock,
             notify_customer=policy.notify_customer,
+            # A return is asked of Shopify at once (below): the sweeper re-queues it from then on.
+            due_at=now if is_return else None,
         )
         try:
             with transaction.atomic():
@@ -179,8 +203,10 @@ def request_submit(
             notify=not auto,
         )
         if auto:
+            # A withdrawal is refunded in full, to the original payment: the law's rule, not the store's.
+            policy_refund = RefundMethod.FULL if withdrawal else policy.default_refund
             refund, refund_amount = _decision(
-                request, refund=None, refund_amount=None, policy_refund=policy.default_refund
+                request, refund=None, refund_amount=None, policy_refund=policy_refund
             )
             request = _approve(
                 request,
@@ -193,6 +219,9 @@ def request_submit(
                 message="",
                 decided_by=None,
             )
+        elif request_plan(request=request):
+            # A return is opened in Shopify now, as requested, while the store decides (here or there).
+            enqueue_push_on_commit(request.pk)
     return request
 
 
@@ -253,6 +282,7 @@ def _approve(
     message: str,
     decided_by,
     notify: bool | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Request:
     # The plan is written in the approval's transaction: never an approved request without its calls.
     with transaction.atomic():
@@ -266,6 +296,7 @@ def _approve(
                 "refund_amount": str(refund_amount) if refund_amount is not None else None,
                 "restock": restock,
                 "notify_customer": notify_customer,
+                **(detail or {}),
             },
             refund=refund,
             refund_amount=refund_amount,
@@ -275,10 +306,16 @@ def _approve(
             decided_by=decided_by,
             decided_at=now,
             due_at=now,
+            # What a return's pushes in place counted before the decision starts afresh.
+            attempts=0,
+            transient_errors=0,
+            last_error="",
             expect=(Request.State.SUBMITTED,),
             notify=notify,
         )
         request_plan(request=request)
+        # A return's request to Shopify that failed while undecided is tried again with the decision.
+        plan_reopen(request=request, now=now)
     enqueue_push_on_commit(request.pk)
     return request
 
@@ -381,21 +418,70 @@ def request_approve(
 
 
 def request_reject(*, request: Request, moderator, message: str, now: datetime | None = None) -> Request:
-    """A merchant says no, with a message the shopper reads."""
+    """A merchant says no, with a message the shopper reads (a return is declined in Shopify with it)."""
     _require_merchant(moderator)
     message = (message or "").strip()
     if not message:
         raise RequestNotAllowed(_("Tell the shopper why the request is rejected."), code="message_missing")
     now = now or timezone.now()
-    return request_move(
-        request.pk,
-        to=Request.State.REJECTED,
+    return _reject(
+        request,
         actor=Actor.merchant(moderator),
         now=now,
-        detail={"message": message},
-        decision_message=message,
+        message=message,
         decided_by=moderator,
-        decided_at=now,
+        detail={"message": message},
+    )
+
+
+def _reject(
+    request: Request, *, actor: Actor, now: datetime, message: str, decided_by, detail: dict[str, Any]
+) -> Request:
+    # As with an approval, the calls the rejection makes (a return's decline) are planned in its transaction.
+    with transaction.atomic():
+        request = request_move(
+            request.pk,
+            to=Request.State.REJECTED,
+            actor=actor,
+            now=now,
+            detail=detail,
+            decision_message=message,
+            decided_by=decided_by,
+            decided_at=now,
+            expect=(Request.State.SUBMITTED,),
+        )
+        if request_plan(request=request):
+            Request.objects.filter(pk=request.pk).update(due_at=now)  # for the sweeper, as an approval's
+            enqueue_push_on_commit(request.pk)
+    return request
+
+
+# Who decided a return in Shopify's own admin, in the audit trail.
+SHOPIFY = Actor("Shopify")
+
+
+def request_decided_in_shopify(
+    *, request: Request, approved: bool, message: str = "", detail: dict[str, Any], now: datetime
+) -> Request:
+    """The store decided a submitted return in Shopify's own admin (`services.returns` read it there): the
+    same moves as a merchant's decision here, by "Shopify". The plan's call for the decision finds Shopify
+    showing it already and is confirmed without calling (the approval completes the request). `message`
+    is what the shopper reads (Shopify's decline note); raises when the request was decided meanwhile."""
+    if not approved:
+        return _reject(request, actor=SHOPIFY, now=now, message=message, decided_by=None, detail=detail)
+    policy = policy_get_or_create(shop=request.order.shop)
+    refund, amount = _decision(request, refund=None, refund_amount=None, policy_refund=policy.default_refund)
+    return _approve(
+        request,
+        actor=SHOPIFY,
+        now=now,
+        refund=refund,
+        refund_amount=amount,
+        restock=policy.default_restock,
+        notify_customer=policy.notify_customer,
+        message=message,
+        decided_by=None,
+        detail=detail,
     )
 
 

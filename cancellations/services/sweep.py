@@ -2,7 +2,8 @@
 
 A push queued on commit can be lost: the broker was down at approval, a worker was killed, a retry was
 never queued. So can a notification e-mail. Both leave their row in the database, which is what this
-reads.
+reads. And a webhook saying a merchant decided a return in Shopify's admin can be lost: undecided returns
+are read from Shopify again every few minutes (`services.returns.returns_due_for_check`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from cancellations import conf
-from cancellations.models import Request, RequestEvent
-from cancellations.queue import enqueue_notification, enqueue_push
+from cancellations.models import Request, RequestEvent, ShopifyMutation
+from cancellations.queue import enqueue_notification, enqueue_push, enqueue_return_follow
+from cancellations.services.returns import returns_due_for_check
 from shopify_sync.enqueue import broker_has_backlog
 
 logger = logging.getLogger(__name__)
@@ -26,20 +28,29 @@ logger = logging.getLogger(__name__)
 class SweepResult:
     pushes_queued: int
     emails_queued: int
+    returns_checked: int = 0
 
 
 def requests_sweep(*, now: datetime | None = None, limit: int = 500) -> SweepResult:
     """Re-queue what no worker finished: approved or pushing requests overdue by the grace period whose
     lease is free or expired (broker down at approval, worker killed, a retry that never got queued), and
-    e-mails whose event committed but were never sent. Each re-queued request's due time moves on, so a
-    slow queue is not flooded with copies. While the broker holds a backlog, it waits for the next run:
-    what it would re-queue is most likely queued already (`shopify_sync.enqueue.broker_has_backlog`)."""
+    likewise submitted or rejected ones with calls to push in place (a return's request or decline);
+    e-mails whose event committed but were never sent; and a look at Shopify for undecided returns due
+    one. Each re-queued request's due time moves on, so a slow queue is not flooded with copies. While the
+    broker holds a backlog, it waits for the next run: what it would re-queue is most likely queued already
+    (`shopify_sync.enqueue.broker_has_backlog`)."""
     if broker_has_backlog():
         return SweepResult(pushes_queued=0, emails_queued=0)
     now = now or timezone.now()
     overdue = now - timedelta(seconds=conf.sweep_grace_seconds())
+    unsettled = ShopifyMutation.objects.filter(
+        request=OuterRef("pk"), state__in=ShopifyMutation.UNSETTLED_STATES
+    )
+    pushable = Q(state__in=[Request.State.APPROVED, Request.State.PUSHING]) | (
+        Q(state__in=Request.PUSHED_IN_PLACE) & Q(Exists(unsettled))
+    )
     due = list(
-        Request.objects.filter(state__in=[Request.State.APPROVED, Request.State.PUSHING], due_at__lt=overdue)
+        Request.objects.filter(pushable, due_at__lt=overdue)
         .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
         .order_by("due_at")
         .values_list("pk", flat=True)[:limit]
@@ -59,6 +70,14 @@ def requests_sweep(*, now: datetime | None = None, limit: int = 500) -> SweepRes
         .values_list("pk", flat=True)[:limit]
     )
     emails = sum(1 for event_id in unsent if enqueue_notification(event_id))
-    if pushes or emails:
-        logger.info("sweeper re-queued %d pushes and %d e-mails", pushes, emails)
-    return SweepResult(pushes_queued=pushes, emails_queued=emails)
+    next_check = now + timedelta(seconds=conf.return_check_seconds())
+    checks = 0
+    for request_id in returns_due_for_check(now=now, limit=limit):
+        if enqueue_return_follow(request_id):
+            Request.objects.filter(pk=request_id, state=Request.State.SUBMITTED).update(due_at=next_check)
+            checks += 1
+    if pushes or emails or checks:
+        logger.info(
+            "sweeper re-queued %d pushes and %d e-mails, and looks at %d returns", pushes, emails, checks
+        )
+    return SweepResult(pushes_queued=pushes, emails_queued=emails, returns_checked=checks)

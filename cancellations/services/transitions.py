@@ -15,6 +15,7 @@ from cancellations.errors import RequestNotAllowed
 from cancellations.models import FulfilmentHold, Request, RequestEvent
 from cancellations.policy import MESSAGES
 from cancellations.queue import enqueue_holds_after_request_on_commit, enqueue_notification_on_commit
+from cancellations.selectors import account_of
 
 SYSTEM = "system"
 SHOPPER = "shopper"
@@ -28,8 +29,10 @@ class Actor:
     user: Any = None
 
     @classmethod
-    def shopper(cls, user) -> Actor:
-        return cls(SHOPPER, user)
+    def shopper(cls, shopper) -> Actor:
+        """A signed-in shopper, or a guest with an `OrderPass` (no user: "shopper:guest")."""
+        user = account_of(shopper)
+        return cls(SHOPPER if user is not None else f"{SHOPPER}:guest", user)
 
     @classmethod
     def merchant(cls, user) -> Actor:

@@ -4,15 +4,20 @@ closes, when a request settles or when a merchant says so; only our own hold, ne
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from cancellations.errors import RequestNotAllowed
 from cancellations.models import FulfilmentHold, Request
 from cancellations.services import request_submit
 from cancellations.services.holds import HOLD_HANDLE, holds_due, holds_place, holds_release, orders_to_hold
 from cancellations.tests.conftest import fast_client
 from cancellations.tests.test_push import NEW_ADDRESS, push
+from shopify_sync.models import FulfillmentOrder
+from shopify_sync.services.fulfillment_orders import fulfillment_orders_read
 from shopify_sync.services.mirror import orders_upsert
 
 
@@ -154,3 +159,76 @@ def test_no_hold_after_the_shopper_has_acted(holding, shopper, shopify, store_or
 
     assert holds_place(order_id=order.pk, client=fast_client()) == 0
     assert fulfillment_orders(order)[0].holds == ()
+
+
+# -- the fulfilment-order mirror -----------------------------------------------------------------------
+
+
+def mirrored(order):
+    return {fo.shopify_gid: fo for fo in FulfillmentOrder.objects.filter(order=order)}
+
+
+def test_a_placed_hold_is_mirrored_with_the_fulfilment_order(holding, shopify, store_order):
+    order = store_order()
+
+    holds_place(order_id=order.pk, client=fast_client())
+
+    [fo] = fulfillment_orders(order)
+    row = mirrored(order)[fo.id]
+    assert (row.status, row.source) == (FulfillmentOrder.Status.ON_HOLD, "hold placed")
+    assert [(h["id"], h["handle"], h["ours"]) for h in row.holds] == [(fo.holds[0].id, HOLD_HANDLE, True)]
+    assert row.location_name.endswith("Warehouse")
+
+
+def test_a_release_mirrors_what_is_left_on_the_fulfilment_order(holding, shopify, store_order):
+    order = store_order()
+    holds_place(order_id=order.pk, client=fast_client())
+    [fo] = fulfillment_orders(order)
+    fast_client().fulfillment_order_hold(
+        fulfillment_order_gid=fo.id, handle="warehouse-check", notes="by hand"
+    )
+
+    holds_release(order_id=order.pk, because="window closed", client=fast_client())
+
+    row = mirrored(order)[fo.id]
+    assert (row.status, row.source) == (FulfillmentOrder.Status.ON_HOLD, "hold released")
+    assert [h["handle"] for h in row.holds] == ["warehouse-check"]  # the merchant's, read before the release
+
+
+def test_a_hold_that_fails_because_the_order_is_in_progress_stops_the_shoppers_changes(
+    holding, shopper, shopify, store_order
+):
+    order = store_order()
+    [fo] = fulfillment_orders(order)
+    shopify.report_progress(fo.id, notes="packing")
+
+    assert holds_place(order_id=order.pk, client=fast_client()) == 0
+
+    hold = FulfilmentHold.objects.get()
+    assert (hold.state, hold.error) == (FulfilmentHold.State.FAILED, "fulfilment order is IN_PROGRESS")
+    assert mirrored(order)[fo.id].status == FulfillmentOrder.Status.IN_PROGRESS
+    asks: list[dict[str, Any]] = [
+        {"kind": "cancel", "reason_code": "changed_my_mind"},
+        {"kind": "address_change", "address": NEW_ADDRESS},
+    ]
+    for ask in asks:
+        with pytest.raises(RequestNotAllowed) as refused:
+            request_submit(order=order, shopper=shopper, **ask)
+        assert refused.value.code == "in_progress"
+
+    # The warehouse takes its report back: the order is unfulfilled again, and the shopper may act.
+    shopify.stop_progress(fo.id)
+    fulfillment_orders_read(order=order, client=fast_client())
+    request = request_submit(order=order, shopper=shopper, kind="cancel", reason_code="changed_my_mind")
+    assert request.pk is not None
+
+
+def test_the_holds_list_shows_why_a_hold_failed(holding, shopify, store_order, admin_client):
+    order = store_order()
+    [fo] = fulfillment_orders(order)
+    shopify.accept_fulfillment_request(fo.id)
+    holds_place(order_id=order.pk, client=fast_client())
+
+    page = admin_client.get(reverse("admin:cancellations_fulfilmenthold_changelist")).content.decode()
+
+    assert "Not held" in page and "In progress" in page

@@ -104,3 +104,21 @@ def test_the_country_may_change_only_when_the_policy_allows(policy, owned_order,
     assert address_verdict(policy=policy, order=order, address={**abroad, "country_code": "ca"}).allowed
     policy.allow_country_change = True
     assert address_verdict(policy=policy, order=order, address=abroad).allowed
+
+
+@pytest.mark.parametrize("kind", [CANCEL, Request.Kind.ADDRESS_CHANGE, Request.Kind.ITEM_EDIT])
+def test_an_order_being_prepared_is_not_changed_here(policy, owned_order, now, kind):
+    order = owned_order(now=now)
+
+    verdict = order_verdict(policy=policy, order=order, kind=kind, now=now, fulfillment_in_progress=True)
+
+    assert (verdict.allowed, verdict.code) == (False, "in_progress")
+    assert "preparing" in str(verdict.message)
+
+
+def test_shipped_is_said_before_being_prepared(policy, owned_order, now):
+    order = owned_order(now=now, fulfillment_status="partially_fulfilled")
+
+    verdict = order_verdict(policy=policy, order=order, kind=CANCEL, now=now, fulfillment_in_progress=True)
+
+    assert verdict.code == "shipped"

@@ -361,3 +361,51 @@ def test_returns_send_their_webhooks_to_subscribers(hooked: Devstore, receiver: 
     }
     # Each change is an orders/updated too.
     wait_for(lambda: len(receiver.by_topic("orders/updated")) == updates_before + 4)
+
+
+def test_a_merchant_decides_in_the_admin_through_the_control_api(
+    hooked: Devstore, receiver: Receiver
+) -> None:
+    subscribe = """mutation($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
+      webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) { userErrors { message } } }"""
+    for topic in ("RETURNS_APPROVE", "RETURNS_DECLINE"):
+        hooked.graphql(subscribe, {"topic": topic, "sub": {"uri": receiver.url}})
+    order, ids = shipped_order(hooked, quantity=2)
+    line = {"fulfillmentLineItemId": ids["fli"], "quantity": 1, "returnReason": "UNWANTED"}
+    first = request(hooked, order, line)["return"]
+    second = request(hooked, order, line)["return"]
+
+    opened = hooked.approve_return(first["id"])
+    declined = hooked.decline_return(second["id"], reason="final_sale", note="Sale items are final.")
+
+    assert (opened["admin_graphql_api_id"], opened["status"]) == (first["id"], "open")
+    assert declined["status"] == "declined"
+    assert declined["decline"] == {"reason": "final_sale", "note": "Sale items are final."}
+    read = hooked.graphql(RETURNS, {"id": order["id"]})["data"]["order"]["returns"]["nodes"]
+    assert [(r["status"], r["decline"]) for r in read] == [
+        ("OPEN", None),
+        ("DECLINED", {"reason": "FINAL_SALE", "note": "Sale items are final."}),
+    ]
+    approved = json.loads(wait_for(lambda: receiver.by_topic("returns/approve"))[0]["body"])
+    assert approved["admin_graphql_api_id"] == first["id"] and approved["status"] == "open"
+    assert approved["order"]["admin_graphql_api_id"] == order["id"]
+    declined_body = json.loads(wait_for(lambda: receiver.by_topic("returns/decline"))[0]["body"])
+    assert declined_body["decline"] == {"reason": "final_sale", "note": "Sale items are final."}
+
+
+def test_the_control_api_decides_only_a_requested_return(devstore: Devstore) -> None:
+    order, ids = shipped_order(devstore, quantity=1)
+    ret = request(
+        devstore, order, {"fulfillmentLineItemId": ids["fli"], "quantity": 1, "returnReason": "COLOR"}
+    )
+    devstore.decline_return(ret["return"]["id"])  # OTHER, no note by default
+    assert devstore.returns(order["legacy_id"])[0]["decline"] == {"reason": "other", "note": None}
+
+    for path, body, status, error in [
+        (f"/_devstore/returns/{ret['return']['id'].rsplit('/', 1)[1]}/approve", {}, 409, "not approvable"),
+        (f"/_devstore/returns/{ret['return']['id'].rsplit('/', 1)[1]}/decline", {}, 409, "already declined"),
+        ("/_devstore/returns/999999/approve", {}, 404, "Return not found."),
+        ("/_devstore/returns/999999/decline", {"reason": "bored"}, 400, "reason must be one of"),
+    ]:
+        got_status, got = devstore._request("POST", path, body)
+        assert got_status == status and error in got["error"], path

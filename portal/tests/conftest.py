@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -45,6 +46,26 @@ def make_shopper(email: str, *, verified: bool = True, password: str | None = No
     user.save()
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
+
+
+@pytest.fixture(scope="module")
+def devstore() -> Iterator[Any]:
+    """A devstore process for the module's pages that read Shopify live (item edits, withdrawals)."""
+    from devstore.testing import start_devstore
+
+    store = start_devstore()
+    try:
+        yield store
+    finally:
+        store.stop()
+
+
+@pytest.fixture
+def shopify(devstore, settings, shop, policy):
+    devstore.reset()
+    settings.SHOPIFY_API_BASE_URL = devstore.base_url
+    settings.SHOPIFY_ACCESS_TOKEN = devstore.token
+    return devstore
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from django.urls import reverse
 
@@ -15,25 +12,6 @@ from shopify_sync.services.mirror import orders_upsert
 from shopify_sync.webhooks.payloads import order_data_from_rest
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def devstore() -> Iterator[Any]:
-    from devstore.testing import start_devstore
-
-    store = start_devstore()
-    try:
-        yield store
-    finally:
-        store.stop()
-
-
-@pytest.fixture
-def shopify(devstore, settings, shop, policy):
-    devstore.reset()
-    settings.SHOPIFY_API_BASE_URL = devstore.base_url
-    settings.SHOPIFY_ACCESS_TOKEN = devstore.token
-    return devstore
 
 
 @pytest.fixture

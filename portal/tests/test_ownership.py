@@ -10,7 +10,14 @@ from portal.tests.conftest import VALID_ADDRESS_POST, make_order
 
 pytestmark = pytest.mark.django_db
 
-ORDER_URLS = ["orders:detail", "orders:cancel", "orders:address", "orders:items", "orders:return"]
+ORDER_URLS = [
+    "orders:detail",
+    "orders:cancel",
+    "orders:address",
+    "orders:items",
+    "orders:return",
+    "orders:withdraw",
+]
 METHODS = ["get", "head", "post", "put", "patch", "delete", "options", "trace"]
 VALID_POSTS = {
     "orders:cancel": {"reason": "changed_my_mind", "confirm": "on"},

@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from shopify_sync import selectors
 from shopify_sync.models import Order, Shop, WebhookDelivery
+from shopify_sync.services.fulfillment_orders import fulfillment_orders_apply_webhook
 from shopify_sync.services.mirror import TIE_FIELDS, order_mark_deleted, orders_upsert, payload_conflicts
 from shopify_sync.services.privacy import customer_data_request_fulfil, customer_redact, shop_redact
 from shopify_sync.services.shops import shop_for_domain, shop_mark_uninstalled
 from shopify_sync.services.upsert_sql import column_name, concrete_field
-from shopify_sync.signals import bulk_operation_finished
+from shopify_sync.signals import bulk_operation_finished, return_changed
 from shopify_sync.webhooks import intake, topics
 from shopify_sync.webhooks.intake import IncomingDelivery
 from shopify_sync.webhooks.payloads import PayloadError, order_data_from_rest
@@ -240,6 +241,12 @@ def _handle_order_payload(delivery: WebhookDelivery, shop: Shop) -> None:
             orders_refresh_enqueue_on_commit(shop.pk, [data.gid])
 
 
+def _handle_fulfillment_orders(delivery: WebhookDelivery, shop: Shop) -> None:
+    fulfillment_orders_apply_webhook(
+        shop=shop, topic=delivery.topic, payload=delivery.payload, triggered_at=delivery.triggered_at
+    )
+
+
 def _handle_orders_delete(delivery: WebhookDelivery, shop: Shop) -> None:
     order_mark_deleted(shop=shop, legacy_id=int(delivery.payload["id"]), at=delivery.triggered_at)
 
@@ -272,15 +279,31 @@ def _handle_shop_redact(delivery: WebhookDelivery, shop: Shop) -> None:
     shop_redact(shop=shop, keep_delivery=delivery)
 
 
+def _handle_return(delivery: WebhookDelivery, shop: Shop) -> None:
+    """A return changed in Shopify: the domain reads it again. The bodies differ by topic (a decline's names
+    no order), so only the ids are taken; a body without the return's id is unreadable."""
+    payload = delivery.payload
+    return_gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Return/{int(payload['id'])}"
+    order = payload.get("order") or {}
+    order_gid = order.get("admin_graphql_api_id") or (
+        f"gid://shopify/Order/{int(payload['order_id'])}" if payload.get("order_id") else None
+    )
+    return_changed.send(
+        sender=WebhookDelivery, shop=shop, topic=delivery.topic, return_gid=return_gid, order_gid=order_gid
+    )
+
+
 def _ignore(delivery: WebhookDelivery, shop: Shop) -> None:
     """A topic stored before the portal stopped handling it."""
 
 
 _HANDLERS: dict[str, Callable[[WebhookDelivery, Shop], None]] = {
     **dict.fromkeys(topics.ORDER_PAYLOAD_TOPICS, _handle_order_payload),
+    **dict.fromkeys(topics.FULFILLMENT_ORDERS_TOPICS, _handle_fulfillment_orders),
     topics.ORDERS_DELETE: _handle_orders_delete,
     topics.APP_UNINSTALLED: _handle_app_uninstalled,
     topics.BULK_OPERATIONS_FINISH: _handle_bulk_operation_finish,
+    **dict.fromkeys(topics.RETURN_TOPICS, _handle_return),
     topics.CUSTOMERS_DATA_REQUEST: _handle_customers_data_request,
     topics.CUSTOMERS_REDACT: _handle_customers_redact,
     topics.SHOP_REDACT: _handle_shop_redact,

@@ -71,6 +71,7 @@ def webhook_headers(
     event_id: str | None = None,
     secret: str | None = SECRET,
     shop_domain: str = SHOP_DOMAIN,
+    triggered_at: str | None = "2026-07-01T09:00:00.000000Z",
 ) -> dict[str, str]:
     headers = {
         "X-Shopify-Topic": topic,
@@ -78,8 +79,9 @@ def webhook_headers(
         "X-Shopify-API-Version": "2026-07",
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-Event-Id": str(uuid.uuid4()) if event_id is None else event_id,
-        "X-Shopify-Triggered-At": "2026-07-01T09:00:00.000000Z",
     }
+    if triggered_at is not None:
+        headers["X-Shopify-Triggered-At"] = triggered_at
     if secret is not None:
         headers["X-Shopify-Hmac-Sha256"] = sign(body, secret)
     return headers

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from shopify_sync.models import Customer, LineItem, Order, Shop, WebhookDelivery
+from shopify_sync.models import Customer, FulfillmentOrder, LineItem, Order, Shop, WebhookDelivery
 from shopify_sync.types import CustomerData, LineItemData, MailingAddress, Money, OrderData
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -105,6 +105,21 @@ class LineItemFactory(ModelFactory[LineItem]):
     unit_price_presentment = Decimal("25.00")
     currency = "USD"
     presentment_currency = "USD"
+
+
+class FulfillmentOrderFactory(ModelFactory[FulfillmentOrder]):
+    class Meta:
+        model = FulfillmentOrder
+
+    order = factory.SubFactory(OrderFactory)
+    shop = factory.SelfAttribute("order.shop")
+    shopify_gid = factory.Sequence(lambda n: f"gid://shopify/FulfillmentOrder/{7_100_000 + n}")
+    status = FulfillmentOrder.Status.OPEN
+    location_gid = "gid://shopify/Location/1"
+    location_name = "Demo store Warehouse"
+    source_updated_at = T0
+    source = "read"
+    fetched_at = factory.LazyFunction(timezone.now)
 
 
 class WebhookDeliveryFactory(ModelFactory[WebhookDelivery]):

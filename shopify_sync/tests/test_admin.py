@@ -126,3 +126,36 @@ def test_the_deliveries_page_says_how_many_webhooks_wait_in_the_intake_buffer(
     assert "3 order webhooks are answered and waiting in the Redis intake buffer" in waiting.text
     assert "intake buffer" not in drained.text
     assert WebhookDelivery.objects.count() == 3
+
+
+def test_an_order_page_shows_its_fulfilment_orders_read_only(admin_client, shop):
+    from shopify_sync.tests.factories import FulfillmentOrderFactory
+
+    order = OrderFactory(shop=shop)
+    FulfillmentOrderFactory(
+        order=order,
+        status="on_hold",
+        location_name="Seoul warehouse",
+        holds=[
+            {
+                "id": "gid://shopify/FulfillmentHold/1",
+                "handle": "self-service-window",
+                "reason": "other",
+                "ours": True,
+            },
+            {
+                "id": "gid://shopify/FulfillmentHold/2",
+                "handle": "",
+                "reason": "awaiting_payment",
+                "ours": False,
+            },
+        ],
+        source="fulfillment_orders/placed_on_hold",
+    )
+
+    page = admin_client.get(reverse("admin:shopify_sync_order_change", args=[order.pk])).content.decode()
+
+    assert "Fulfilment orders" in page and "On hold" in page and "Seoul warehouse" in page
+    assert "other (self-service-window) ours; awaiting payment" in page
+    assert "fulfillment_orders/placed_on_hold" in page
+    assert 'name="fulfillment_orders-0-status"' not in page  # nothing to edit

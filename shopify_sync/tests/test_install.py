@@ -66,7 +66,8 @@ def test_an_install_connects_the_shop_with_an_offline_token_kept_encrypted(
     authorize = urllib.parse.parse_qs(urllib.parse.urlsplit(started["Location"]).query)
     assert authorize["scope"] == [
         "read_orders,write_orders,read_all_orders,read_customers,write_order_edits,read_products,"
-        "write_gift_cards"
+        "write_gift_cards,write_returns,write_merchant_managed_fulfillment_orders,"
+        "write_third_party_fulfillment_orders"
     ]
     assert authorize["redirect_uri"] == ["http://testserver/shopify/install/callback"]
 

@@ -19,14 +19,19 @@ def test_a_write_scope_counts_as_its_read_scope():
         "write_order_edits",
         "read_products",
         "write_gift_cards",
+        "write_returns",
+        "write_merchant_managed_fulfillment_orders",
+        "write_third_party_fulfillment_orders",
     ]
     assert missing_scopes(granted) == []
-    assert missing_scopes(["read_orders", "read_products"]) == [
+    assert missing_scopes(["read_orders", "read_products", "write_merchant_managed_fulfillment_orders"]) == [
         "write_orders",
         "read_all_orders",
         "read_customers",
         "write_order_edits",
         "write_gift_cards",
+        "write_returns",
+        "write_third_party_fulfillment_orders",
     ]
 
 

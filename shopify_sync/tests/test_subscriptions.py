@@ -68,5 +68,8 @@ def test_the_check_records_what_the_installation_is_granted_and_names_what_is_mi
 
     access = ShopAccess.objects.get()
     assert access.scopes == ["read_customers", "read_orders", "write_orders"]
-    missing = "['read_all_orders', 'write_order_edits', 'read_products', 'write_gift_cards']"
+    missing = (
+        "['read_all_orders', 'write_order_edits', 'read_products', 'write_gift_cards', 'write_returns', "
+        "'write_merchant_managed_fulfillment_orders', 'write_third_party_fulfillment_orders']"
+    )
     assert f"the app lacks scopes on devstore.myshopify.com: {missing}" in caplog.text

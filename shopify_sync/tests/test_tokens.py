@@ -176,7 +176,7 @@ def test_rotating_the_encryption_key_keeps_every_token_readable(app_store, shop,
     settings.PORTAL_ENCRYPTION_KEYS = [new_key, old_key]
     assert shop_token(shop).value == token  # readable while both keys are configured
     call_command("encryption_rotate")
-    assert "1 stored tokens re-encrypted" in capsys.readouterr().out
+    assert "1 stored secrets re-encrypted" in capsys.readouterr().out
 
     settings.PORTAL_ENCRYPTION_KEYS = [new_key]
     access = ShopAccess.objects.get(shop=shop)

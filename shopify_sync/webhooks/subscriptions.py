@@ -29,6 +29,21 @@ TOPICS = (
     "ORDERS_DELETE",
     "APP_UNINSTALLED",
     "BULK_OPERATIONS_FINISH",
+    # The fulfilment-order mirror (`topics.FULFILLMENT_ORDERS_TOPICS`). Not `…_ORDER_ROUTING_COMPLETE` nor
+    # `…_SCHEDULED_FULFILLMENT_ORDER_READY`: an open fulfilment order is what the mirror assumes anyway.
+    "FULFILLMENT_ORDERS_PLACED_ON_HOLD",
+    "FULFILLMENT_ORDERS_HOLD_RELEASED",
+    "FULFILLMENT_ORDERS_CANCELLED",
+    "FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_ACCEPTED",
+    "FULFILLMENT_ORDERS_PROGRESS_REPORTED",
+    "FULFILLMENT_ORDERS_MANUALLY_REPORTED_PROGRESS_STOPPED",
+    "FULFILLMENT_ORDERS_MOVED",
+    # A shopper's return decided in Shopify's admin (`topics.RETURN_TOPICS`). Not `RETURNS_REQUEST`: the
+    # portal requests its returns itself and confirms them by reading.
+    "RETURNS_APPROVE",
+    "RETURNS_DECLINE",
+    "RETURNS_CANCEL",
+    "RETURNS_CLOSE",
 )
 
 _LOCAL_HOSTS = {"*", "localhost", "127.0.0.1", "[::1]", "testserver"}

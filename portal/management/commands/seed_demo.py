@@ -79,8 +79,8 @@ def _moderator_ensure() -> bool:
 
 
 def _demo_policy_ensure() -> bool:
-    """The demo store shows what a policy can do: holds on, the keep-the-order bonus offered. Only on a
-    new policy: a merchant's later edits in the console are kept."""
+    """The demo store shows what a policy can do: holds on, the keep-the-order bonus offered, returns and
+    the EU withdrawal button, a signed-link key. Only on a new policy: a merchant's later edits are kept."""
     from decimal import Decimal
 
     from cancellations.models import Policy
@@ -94,5 +94,11 @@ def _demo_policy_ensure() -> bool:
     policy.hold_fulfilment = True
     policy.offer_keep_bonus = True
     policy.keep_bonus_percent = Decimal("10")
+    policy.allow_returns = True
+    policy.withdrawal_enabled = True
     policy.save()
+    # A signed-link key, so the console shows the Liquid snippet to try (/o/<token>/ links work at once).
+    from portal.order_access import link_key_create
+
+    link_key_create(shop=shop)
     return True
