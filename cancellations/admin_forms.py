@@ -115,4 +115,7 @@ class InsightsRangeForm(forms.Form):
                 raise forms.ValidationError(_("The end of the range is before its start."))
             if (end - start).days > self.MAX_DAYS:
                 raise forms.ValidationError(_("Choose a range of three years at most."))
+            if end.year >= 9999 or start.year < 1900:
+                # The range's end is taken as the next midnight: the last day a date can hold would overflow.
+                raise forms.ValidationError(_("Choose dates between 1900 and 9998."))
         return cleaned

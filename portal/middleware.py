@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -86,3 +87,26 @@ def _names_a_language(accept_language: str) -> bool:
     """Whether an Accept-Language header names a language the portal has."""
     codes = {code for code, _name in settings.LANGUAGES}
     return any(lang.split("-")[0].lower() in codes for lang, _q in parse_accept_lang_header(accept_language))
+
+
+class BadInputMiddleware:
+    """Input no view can use answers 400 here, before it reaches a form or a query: a body in a charset
+    Python does not know (Django would raise LookupError while decoding it), and NUL characters in the
+    query string (PostgreSQL refuses them in text, so an admin filter would raise DataError). Form fields
+    refuse NUL themselves (Django's `ProhibitNullCharactersValidator`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        charset = request.content_params.get("charset") if request.content_params else None
+        if charset:
+            try:
+                codecs.lookup(charset)
+            except LookupError:
+                return HttpResponseBadRequest("unknown charset")
+        if "%00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest("NUL in the query string")
+        return self.get_response(request)

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shopify_sync.webhooks.middleware.ShopifyWebhookMiddleware",  # machine-to-machine: skips what follows
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.BadInputMiddleware",  # unknown charsets and NUL in query strings: 400
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "portal.middleware.CurrentShopMiddleware",

@@ -270,6 +270,15 @@ def _require_merchant(user) -> None:
         raise RequestNotAllowed(_("Only the store's staff can decide on requests."), code="not_merchant")
 
 
+ERASED = _("The shopper's personal data was erased at Shopify's request: this change can no longer be sent.")
+
+
+def _refuse_erased(request: Request) -> None:
+    """An address change whose address was erased (`customers/redact`) must never be sent blank."""
+    if request.kind == Request.Kind.ADDRESS_CHANGE and not request.requested_address:
+        raise RequestNotAllowed(ERASED, code="erased")
+
+
 def _approve(
     request: Request,
     *,
@@ -284,6 +293,7 @@ def _approve(
     notify: bool | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Request:
+    _refuse_erased(request)
     # The plan is written in the approval's transaction: never an approved request without its calls.
     with transaction.atomic():
         request = request_move(
@@ -490,6 +500,7 @@ def request_retry(*, request: Request, moderator, now: datetime | None = None) -
     What the push knows about earlier calls (sent, the Shopify job) is kept: the next push reads Shopify
     before deciding whether to call again."""
     _require_merchant(moderator)
+    _refuse_erased(Request.objects.get(pk=request.pk))
     now = now or timezone.now()
     with transaction.atomic():
         request = request_move(

@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -71,7 +72,7 @@ def webhook_headers(
     event_id: str | None = None,
     secret: str | None = SECRET,
     shop_domain: str = SHOP_DOMAIN,
-    triggered_at: str | None = "2026-07-01T09:00:00.000000Z",
+    triggered_at: str | None = "now",
 ) -> dict[str, str]:
     headers = {
         "X-Shopify-Topic": topic,
@@ -80,6 +81,8 @@ def webhook_headers(
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-Event-Id": str(uuid.uuid4()) if event_id is None else event_id,
     }
+    if triggered_at == "now":  # as Shopify stamps a delivery: when its event happened, just now
+        triggered_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if triggered_at is not None:
         headers["X-Shopify-Triggered-At"] = triggered_at
     if secret is not None:

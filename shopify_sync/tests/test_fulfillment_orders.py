@@ -212,12 +212,11 @@ def test_cancelled_and_its_replacement(deliver, known):
     assert statuses == {FO: "cancelled", replacement: "open"}
 
 
-def test_an_unreadable_body_is_recorded_and_not_retried(deliver, known):
-    delivery = deliver("fulfillment_orders/hold_released", {"fulfillment_order": {"status": "open"}})
+def test_a_body_naming_no_fulfilment_order_is_refused(post_webhook, known):
+    response = post_webhook("fulfillment_orders/hold_released", {"fulfillment_order": {"status": "open"}})
 
-    delivery.refresh_from_db()
-    assert not delivery.is_processed and "no fulfilment order id" in delivery.error
-    assert delivery.attempts >= 10
+    assert response.status_code == 400
+    assert not WebhookDelivery.objects.exists()
 
 
 # -- with the devstore as Shopify ------------------------------------------------------------------------

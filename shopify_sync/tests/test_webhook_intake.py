@@ -12,7 +12,7 @@ from django.utils import timezone
 from shopify_sync.models import WebhookDelivery
 from shopify_sync.services.webhooks import webhook_deliveries_store
 from shopify_sync.tasks import process_webhook_delivery, webhook_deliveries_retry_unprocessed
-from shopify_sync.tests.conftest import celery_app_in_use, queued
+from shopify_sync.tests.conftest import SHOP_DOMAIN, celery_app_in_use, queued
 from shopify_sync.tests.factories import rest_order
 from shopify_sync.webhooks import intake as intake_buffer
 
@@ -52,9 +52,9 @@ def test_after_a_drain_the_next_delivery_schedules_the_next_drain(
 @pytest.mark.parametrize(
     ("topic", "payload"),
     [
-        ("customers/redact", {"shop_domain": "x", "customer": {"id": 1, "email": "a@example.com"}}),
-        ("shop/redact", {"shop_domain": "x"}),
-        ("app/uninstalled", {"id": 1}),
+        ("customers/redact", {"shop_domain": SHOP_DOMAIN, "customer": {"id": 1, "email": "a@example.com"}}),
+        ("shop/redact", {"shop_id": 1, "shop_domain": SHOP_DOMAIN}),
+        ("app/uninstalled", {"id": 1, "myshopify_domain": SHOP_DOMAIN}),
         ("orders/delete", {"id": 1}),
         ("products/update", {"id": 1}),
     ],

@@ -222,7 +222,10 @@ def test_an_orders_edited_body_is_kept_but_changes_nothing(deliver):
 
 
 def test_app_uninstalled_marks_the_shop(deliver):
-    deliver("app/uninstalled", {"id": 548380009, "name": "Demo", "domain": "shop.example.com"})
+    deliver(
+        "app/uninstalled",
+        {"id": 548380009, "name": "Demo", "domain": "shop.example.com", "myshopify_domain": SHOP_DOMAIN},
+    )
 
     shop = Shop.objects.get()
     assert not shop.installed
@@ -255,7 +258,7 @@ def test_bulk_operations_finish_tells_the_bulk_import(deliver):
 
 
 def test_an_unreadable_order_body_is_recorded_and_not_retried_by_the_sweep(deliver):
-    deliver("orders/updated", {"id": 1, "updated_at": "not a time"})
+    deliver("orders/updated", {**rest_order(order_id=1), "updated_at": "not a time"})
 
     delivery = WebhookDelivery.objects.get()
     assert delivery.processed_at is None

@@ -8,12 +8,13 @@ database, its processing queued after the row commits.
 
 Answers: 413 over 1 MB (Content-Length checked before reading, and never more read than that); 401 for a
 missing or wrong signature (`SHOPIFY_CLIENT_SECRET` and every secret in `SHOPIFY_API_SECRET` are tried, for
-rotation) or another shop's domain, nothing stored; 400 without a webhook id or topic, or when the body is
-not a JSON object; 200 otherwise. A repeated webhook id, or an event already kept under another webhook id,
-gets 200 and is neither stored nor processed again (in the Redis intake, the drain drops the copy).
-A topic the portal does not handle gets 200 and is stored already marked processed (visible in admin, never
-queued), so a stray subscription is noticed without Shopify retrying it. Once the delivery is kept the
-answer is 200 even if the broker is down: the `webhook_deliveries_retry_unprocessed` beat drains and
+rotation) or another shop's domain, nothing stored; 400 without a webhook id or topic, when the body is
+not a JSON object, or when it is not shaped like its topic's (or a destructive topic was triggered long ago:
+`shapes.py`), nothing stored; 200 otherwise. A repeated webhook id, or an event already kept under another
+webhook id, gets 200 and is neither stored nor processed again (in the Redis intake, the drain drops the
+copy). A topic the portal does not handle gets 200 and is stored already marked processed (visible in
+admin, never queued), so a stray subscription is noticed without Shopify retrying it. Once the delivery is
+kept the answer is 200 even if the broker is down: the `webhook_deliveries_retry_unprocessed` beat drains and
 retries.
 """
 
@@ -31,6 +32,7 @@ from shopify_sync.services.webhooks import webhook_delivery_accept
 from shopify_sync.tasks import webhook_delivery_enqueue_on_commit, webhook_intake_drain_enqueue_on_commit
 from shopify_sync.webhooks.intake import IncomingDelivery
 from shopify_sync.webhooks.payloads import PayloadError, parse_datetime
+from shopify_sync.webhooks.shapes import payload_mismatch
 from shopify_sync.webhooks.signature import signature_is_valid
 
 logger = logging.getLogger(__name__)
@@ -88,6 +90,17 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("body is not JSON", status=400)
     if not isinstance(payload, dict):  # checked here so that storage (perhaps later, in a drain) cannot fail
         return HttpResponse("body is not a JSON object", status=400)
+    mismatch = payload_mismatch(
+        topic=topic,
+        payload=payload,
+        shop_domain=shop_domain,
+        triggered_at=triggered_at,
+        now=incoming.received_at,
+    )
+    if mismatch:
+        # A genuine body replayed under another topic (the topic header is not signed), or too late.
+        logger.warning("signed webhook refused for %s (%s): %s", shop_domain, topic, mismatch)
+        return HttpResponse("body does not match its topic", status=400)
 
     accepted = webhook_delivery_accept(delivery=incoming)
     # Autocommit: a stored row is already committed; these queue now (or after a test's atomic).
