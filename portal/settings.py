@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "portal",
     "cancellations",
     "shopify_sync",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.ShopperLanguageMiddleware",
+    "portal.staff_security.StaffMfaMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -113,7 +115,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No `SELECT 1` before each request's first query (a round trip on every page): a connection that
+    # broke meanwhile (a database restart) fails that one request, and Django closes a connection that
+    # raised at the request's end, so the next request opens a new one.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -156,6 +161,14 @@ ACCOUNT_SESSION_REMEMBER = None  # the shopper chooses "remember me"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's own rate limits stay at their defaults (on); they count in the shared cache above.
+
+# The merchant console: a second factor (allauth's MFA: TOTP, recovery codes) for every staff user before
+# any admin page; on in production. Sign-in tries per client and per username (Django's admin form; with
+# MFA on, allauth's sign-in and its own limits).
+STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=not DEBUG)
+STAFF_LOGIN_RATE = env.str("STAFF_LOGIN_RATE", default="10/15m")
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Order help")
 
 # Rate limits of the shopper's request endpoints (cancel, change address): per signed-in shopper, counted
 # in the shared cache. django-ratelimit is used as a library (not an installed app): its system check

@@ -4,11 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from portal import lookup_views, views
+from portal.staff_security import staff_login
 
 # The merchant console is Django's admin, named for what it is.
 admin.site.site_header = _("Order help: merchant console")
 admin.site.site_title = _("Merchant console")
 admin.site.index_title = _("Requests, policy and the order mirror")
+admin.site.login = staff_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="orders:list", permanent=False), name="home"),
