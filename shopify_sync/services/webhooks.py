@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import redis
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -138,13 +138,44 @@ def webhook_intake_drain(
                 deliveries.append(intake.IncomingDelivery.from_stream_fields(fields))
             except (KeyError, ValueError, UnicodeDecodeError):
                 # Only the view writes entries, after checking them; one that does not read back is
-                # logged whole and dropped rather than retried for ever.
-                logger.error("unreadable webhook intake entry %r: %r", entry_id, fields)
-        new_ids = webhook_deliveries_store(deliveries=deliveries)
+                # logged (its id and field names: never the body, which holds personal data) and dropped
+                # rather than retried for ever.
+                logger.error("unreadable webhook intake entry %r (fields %s)", entry_id, sorted(fields))
+        new_ids = _store_or_dead_letter(deliveries)
         intake.acknowledge([entry_id for entry_id, _ in entries])
         stored += len(new_ids)
         on_stored(new_ids)
     return stored
+
+
+def _store_or_dead_letter(deliveries: list[IncomingDelivery]) -> list[int]:
+    """Store a drained batch; when the database refuses it (a body it cannot hold that the view let
+    through), store the entries one by one, and each refused one as a dead letter: its headers kept, its
+    body not (it may hold personal data), the error saying why, and no retry (`WEBHOOK_MAX_ATTEMPTS`), so
+    it shows in the console's webhook deliveries and the rest of the batch goes on."""
+    try:
+        with transaction.atomic():
+            return webhook_deliveries_store(deliveries=deliveries)
+    except DatabaseError:
+        logger.exception(
+            "a drained batch of %d webhooks could not be stored; storing one by one", len(deliveries)
+        )
+    new_ids: list[int] = []
+    for delivery in deliveries:
+        try:
+            with transaction.atomic():
+                new_ids += webhook_deliveries_store(deliveries=[delivery])
+        except DatabaseError as error:
+            letter = replace(delivery, body=b'{"dead_letter": true}')
+            stored = webhook_deliveries_store(deliveries=[letter])
+            WebhookDelivery.objects.filter(pk__in=stored).update(
+                attempts=WEBHOOK_MAX_ATTEMPTS,
+                error=f"dead letter: the database refused the body ({type(error).__name__})"[
+                    :_MAX_ERROR_LENGTH
+                ],
+            )
+            logger.error("webhook %s (%s) kept as a dead letter", delivery.webhook_id, delivery.topic)
+    return new_ids
 
 
 def webhook_delivery_process(*, delivery: WebhookDelivery) -> bool:

@@ -9,6 +9,7 @@ its retries end well within `DESTRUCTIVE_MAX_AGE`)."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -129,3 +130,42 @@ def payload_mismatch(
         return f"{topic} triggered {triggered_at.isoformat() if triggered_at else 'at no stated time'}"
     check = _CHECKS.get(topic)
     return check(payload, shop_domain) if check else None
+
+
+MAX_DEPTH = 64  # Shopify's bodies nest a handful of levels; PostgreSQL's jsonb refuses far less than 1000s
+
+
+def unstorable(payload: Any) -> str | None:
+    """Why PostgreSQL's `jsonb` would refuse the body (None: it stores): a NUL character or a lone
+    surrogate in a string or key, a number that is not finite (Python's json reads NaN and Infinity), or
+    nesting deeper than `MAX_DEPTH`. Walked without recursion, so no body can exhaust the stack."""
+    stack: list[tuple[Any, int]] = [(payload, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                problem = _bad_text(key)
+                if problem:
+                    return problem
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            problem = _bad_text(value)
+            if problem:
+                return problem
+        elif isinstance(value, float) and not math.isfinite(value):
+            return "a number that is not finite"
+    return None
+
+
+def _bad_text(text: str) -> str | None:
+    if "\x00" in text:
+        return "a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "a lone surrogate"
+    return None

@@ -32,7 +32,7 @@ from shopify_sync.services.webhooks import webhook_delivery_accept
 from shopify_sync.tasks import webhook_delivery_enqueue_on_commit, webhook_intake_drain_enqueue_on_commit
 from shopify_sync.webhooks.intake import IncomingDelivery
 from shopify_sync.webhooks.payloads import PayloadError, parse_datetime
-from shopify_sync.webhooks.shapes import payload_mismatch
+from shopify_sync.webhooks.shapes import payload_mismatch, unstorable
 from shopify_sync.webhooks.signature import signature_is_valid
 
 logger = logging.getLogger(__name__)
@@ -86,10 +86,15 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
     )
     try:
         payload = incoming.payload
-    except ValueError:  # includes UnicodeDecodeError
+    except (ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
         return HttpResponse("body is not JSON", status=400)
-    if not isinstance(payload, dict):  # checked here so that storage (perhaps later, in a drain) cannot fail
+    # Checked here so that storage (perhaps later, in a drain) cannot fail on it.
+    if not isinstance(payload, dict):
         return HttpResponse("body is not a JSON object", status=400)
+    problem = unstorable(payload)
+    if problem:
+        logger.warning("signed webhook refused for %s (%s): the body holds %s", shop_domain, topic, problem)
+        return HttpResponse("body cannot be stored", status=400)
     mismatch = payload_mismatch(
         topic=topic,
         payload=payload,
