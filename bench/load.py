@@ -15,6 +15,7 @@ class LoadResult:
     p99_ms: float
     non_2xx: int
     requests: int = 0
+    p50_ms: float = 0.0
 
 
 def ensure_wrk() -> str:
@@ -30,7 +31,14 @@ def _ms(value: str, unit: str) -> float:
 
 
 def wrk(url: str, *, seconds: int = 10, connections: int = 8, lua: str | None = None) -> LoadResult:
-    command = [ensure_wrk(), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    command = [
+        ensure_wrk(),
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        url,
+    ]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         if lua:
             script.write(lua)
@@ -38,10 +46,17 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 8, lua: str | None = 
             command[1:1] = ["-s", script.name]
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     rps = float(_search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
     p99 = _search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     total = int(_search(r"(\d+) requests in", output).group(1))
-    return LoadResult(rps, _ms(p99.group(1), p99.group(2)), int(errors.group(1)) if errors else 0, total)
+    return LoadResult(
+        rps,
+        _ms(p99.group(1), p99.group(2)),
+        int(errors.group(1)) if errors else 0,
+        total,
+        p50_ms=_ms(p50.group(1), p50.group(2)),
+    )
 
 
 def _search(pattern: str, output: str, flags: int = 0) -> re.Match[str]:

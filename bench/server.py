@@ -12,6 +12,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,6 +35,11 @@ def production_env(**extra: str) -> dict[str, str]:
         SECRET_KEY=SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
+        # What production refuses to start without (the bench talks to no Shopify).
+        SHOPIFY_SHOP_DOMAIN="bench.myshopify.com",
+        SHOPIFY_CLIENT_ID="bench-client-id",
+        SHOPIFY_CLIENT_SECRET="bench-client-secret",  # noqa: S106
+        PORTAL_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         LOG_LEVEL="WARNING",
         **extra,
     )

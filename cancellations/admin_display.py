@@ -41,6 +41,7 @@ STATE_TONES: dict[str, str] = {
     Request.State.PUSHING: "moving",
     Request.State.COMPLETED: "done",
     Request.State.REJECTED: "rejected",
+    Request.State.WITHDRAWN: "rejected",
 }
 
 

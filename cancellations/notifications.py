@@ -20,6 +20,7 @@ from cancellations.item_edits import extra_due
 from cancellations.models import CancelReason, Request, RequestEvent
 from cancellations.offers import bonus_code
 from cancellations.policy import failure_message
+from shopify_sync.selectors import merchant_recipients
 
 logger = logging.getLogger(__name__)
 
@@ -107,13 +108,14 @@ def emails_for_event(event: RequestEvent) -> list[EmailMultiAlternatives]:
             )
         )
     merchant_template = MERCHANT_TEMPLATES.get(event.to_state)
-    if merchant_template and settings.MERCHANT_NOTIFY_EMAILS:
+    merchants = merchant_recipients(request.order.shop) if merchant_template else []
+    if merchants:
         messages.append(
             _render(
                 f"merchant_{merchant_template}",
                 _context(event, settings.LANGUAGE_CODE),
                 language=settings.LANGUAGE_CODE,
-                to=list(settings.MERCHANT_NOTIFY_EMAILS),
+                to=merchants,
             )
         )
     return messages

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import format_currency
@@ -23,7 +24,14 @@ def money(amount: Decimal | int | str | None, currency: str, language: str | Non
     """`₩12,000` (KRW has no minor unit, so no decimals), `$12.50`, `US$12.50` in Korean, and so on."""
     if amount is None or not currency:
         return ""
-    return format_currency(Decimal(amount), currency, locale=babel_locale(language))
+    return _formatted_money(str(amount), currency, babel_locale(language))
+
+
+# Babel parses the locale and its currency pattern on every call (~50 µs); a page shows the same few
+# amounts again and again (totals, unit prices). Keyed by the amount's exact text: "-0" stays "-0".
+@lru_cache(maxsize=4096)
+def _formatted_money(amount: str, currency: str, locale: str) -> str:
+    return format_currency(Decimal(amount), currency, locale=locale)
 
 
 def shop_zone(iana_timezone: str | None) -> ZoneInfo:
@@ -81,7 +89,8 @@ def time_left(remaining: timedelta) -> str:
 
 
 def countdown_texts() -> dict[str, str]:
-    """The countdown script's wording in the active language, with `%(count)s` for it to fill in."""
+    """The countdown script's wording in the active language, with `%(count)s` for it to fill in. A page
+    with several countdowns computes it once (`countdown_texts` in its context, see `_countdown.html`)."""
     return {
         "ended": gettext("The time to change this order has ended."),
         "under_minute": gettext("Less than a minute left to change this order"),

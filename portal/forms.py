@@ -45,7 +45,16 @@ class CancelForm(forms.Form):
         language = get_language()
         self.reasons = {reason.code: reason for reason in reasons}
         reason_field = cast(forms.ChoiceField, self.fields["reason"])
-        reason_field.choices = [(code, r.label(language)) for code, r in self.reasons.items()]
+        # A reason that needs a few words says so where it is chosen, not only after a failed submit.
+        reason_field.choices = [
+            (
+                code,
+                _("%(reason)s (tell us a few words below)") % {"reason": r.label(language)}
+                if r.requires_text
+                else r.label(language),
+            )
+            for code, r in self.reasons.items()
+        ]
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
@@ -37,6 +38,19 @@ def shopify_checks() -> list[Check]:
         return connection_checks(shop_get_or_create_current())
     except Exception as exc:  # a broken connection is a health answer, not a 500
         return [Check("connection", "fail", f"{type(exc).__name__}")]
+
+
+def redis_status() -> str | None:
+    """Redis (cache, intake buffer, broker) answering a PING within half a second; None without Redis."""
+    if not settings.REDIS_URL:
+        return None
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
+        client.ping()
+        client.close()
+    except redis.RedisError as exc:
+        return f"down ({type(exc).__name__})"
+    return "ok"
 
 
 def broker_status() -> str:

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from portal.cache import failures_during
 from portal.client_ip import client_ip
 from portal.forms import AccessCodeForm, LookupForm
 from portal.middleware import current_shop
@@ -61,12 +62,17 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         number, email = form.cleaned_data["order_number"], form.cleaned_data["email"]
         # Per client, per address asked about and per order number asked about: guessing is slow from
-        # one place and slow against one shopper from many.
-        if (
-            _limited(request, "portal:lookup:client", settings.PORTAL_LOOKUP_RATE, _client(request))
-            or _limited(request, "portal:lookup:email", settings.PORTAL_LOOKUP_RATE, _hashed(email))
-            or _limited(request, "portal:lookup:order", settings.PORTAL_LOOKUP_RATE, _hashed(number))
-        ):
+        # one place and slow against one shopper from many. Without the counters (Redis down) no code is
+        # mailed: the limits are what keeps a shopper from being mail-bombed (fail closed).
+        with failures_during() as cache_failed:
+            limited = (
+                _limited(request, "portal:lookup:client", settings.PORTAL_LOOKUP_RATE, _client(request))
+                or _limited(request, "portal:lookup:email", settings.PORTAL_LOOKUP_RATE, _hashed(email))
+                or _limited(request, "portal:lookup:order", settings.PORTAL_LOOKUP_RATE, _hashed(number))
+            )
+        if cache_failed():
+            return render(request, "portal/lookup.html", {"form": form, "unavailable": True}, status=503)
+        if limited:
             return _too_many(request)
         shop = current_shop(request)
         order = order_for_lookup(shop=shop, order_number=number, email=email)

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from portal import formatting
 from shopify_sync.models import Shop
 from shopify_sync.selectors import shop_for_host
 from shopify_sync.services.shops import shop_get_or_create_current
@@ -66,12 +68,22 @@ class CurrentShopMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.shop = SimpleLazyObject(lambda: _request_shop(request))  # type: ignore[attr-defined]
-        language = self._shop_language(request)
-        if not language:
-            return self.get_response(request)
-        request.LANGUAGE_CODE = language
-        with translation.override(language):  # for this request only, as LocaleMiddleware's choice is
-            return self.get_response(request)
+        with self._shop_time_zone(request):
+            language = self._shop_language(request)
+            if not language:
+                return self.get_response(request)
+            request.LANGUAGE_CODE = language
+            with translation.override(language):  # for this request only, as LocaleMiddleware's choice is
+                return self.get_response(request)
+
+    @staticmethod
+    def _shop_time_zone(request: HttpRequest):
+        """The console shows times in the store's time zone (the store its host serves), as the shopper
+        pages do; other paths need no lookup (shopper pages format with the order's shop explicitly)."""
+        if not request.path.startswith("/admin/"):
+            return contextlib.nullcontext()
+        zone = getattr(current_shop(request), "iana_timezone", "") or ""
+        return timezone.override(formatting.shop_zone(zone)) if zone else contextlib.nullcontext()
 
     @staticmethod
     def _shop_language(request: HttpRequest) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import TextChoices
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +67,7 @@ STEP_LABELS: dict[str, Promise] = {
     Request.State.PUSHING: _("Sent to the store"),
     Request.State.REJECTED: _("Declined by the store"),
     Request.State.FAILED: _("Could not be completed"),
+    Request.State.WITHDRAWN: _("Withdrawn by you"),
 }
 # A return is opened in Shopify at once and decided by the store, here or in Shopify's admin: its steps
 # say so in its own words.
@@ -120,6 +122,27 @@ class RequestSummary:
     steps: list[TimelineStep] = field(default_factory=list)
 
 
+class StatusLabels:
+    """What the status badges say, translated once per page and status rather than once per card: a
+    model's `get_FOO_display` translates every choice of the field on each call (it hashes their lazy
+    labels). A status Shopify added since the mirror's choices shows as Shopify's value, as there."""
+
+    def __init__(self) -> None:
+        self._labels: dict[tuple[str, str], str] = {}
+
+    def payment(self, status: str) -> str:
+        return self._label(Order.FinancialStatus, status)
+
+    def fulfillment(self, status: str) -> str:
+        return self._label(Order.FulfillmentStatus, status)
+
+    def _label(self, choices: type[TextChoices], status: str) -> str:
+        key = (choices.__name__, status)
+        if key not in self._labels:
+            self._labels[key] = str(dict(choices.choices).get(status, status))
+        return self._labels[key]
+
+
 @dataclass
 class OrderCard:
     order: Order
@@ -129,6 +152,7 @@ class OrderCard:
     returns: Action
     withdrawal: Action
     open_requests: list[Request]
+    labels: StatusLabels = field(default_factory=StatusLabels)
 
     @property
     def shop(self) -> Shop:
@@ -159,6 +183,14 @@ class OrderCard:
     def fulfillment_tone(self) -> str:
         return FULFILLMENT_BADGE_TONE.get(self.order.fulfillment_status, "")
 
+    @property
+    def payment_label(self) -> str:
+        return self.labels.payment(self.order.financial_status)
+
+    @property
+    def fulfillment_label(self) -> str:
+        return self.labels.fulfillment(self.order.fulfillment_status)
+
 
 class PolicyCache:
     """One policy read per shop per page (the same one `request_submit` will use)."""
@@ -188,8 +220,11 @@ def _verdict(
     )
 
 
-def order_card(order: Order, *, policies: PolicyCache, now: datetime) -> OrderCard:
-    """Uses `order.cancellation_requests.all()` and `order.fulfillment_orders.all()`: prefetch them."""
+def order_card(
+    order: Order, *, policies: PolicyCache, now: datetime, labels: StatusLabels | None = None
+) -> OrderCard:
+    """Uses `order.cancellation_requests.all()` and `order.fulfillment_orders.all()`: prefetch them. A page
+    of several cards passes one `labels` to them all."""
     requests = list(order.cancellation_requests.all())
     open_requests = [r for r in requests if r.is_open]
     policy = policies(order.shop)
@@ -214,6 +249,7 @@ def order_card(order: Order, *, policies: PolicyCache, now: datetime) -> OrderCa
         ),
         withdrawal=Action("withdrawal", _withdrawal_verdict(policy, order, now, open_requests)),
         open_requests=open_requests,
+        labels=labels if labels is not None else StatusLabels(),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -124,8 +125,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 # Cache: shared by every process (rate limits, locks), so Redis when there is one, files otherwise.
+# With Redis slow or down, a cache call gives up within these timeouts and counts as a miss
+# (portal.cache): pages keep working, rate limits fail open for a while, mailing lookup codes fails closed.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -190,6 +199,7 @@ PORTAL_LOOKUP_CODE_RATE = env.str("PORTAL_LOOKUP_CODE_RATE", default="30/h")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["portal.formats"]  # Korean times as "오후 6:04" (portal/formats/ko)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -230,21 +240,55 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # Shopify: the one store this portal serves, and how to reach its Admin API (a devstore in development).
-SHOPIFY_SHOP_DOMAIN = env.str("SHOPIFY_SHOP_DOMAIN", default="devstore.myshopify.com")
+SHOPIFY_SHOP_DOMAIN = _required_in_production(
+    "SHOPIFY_SHOP_DOMAIN",
+    env.str,
+    "devstore.myshopify.com",
+    "Set SHOPIFY_SHOP_DOMAIN to the store's your-store.myshopify.com domain",
+)
 # The app made in Shopify's Dev Dashboard: its client id and secret get the portal its access tokens
-# (client credentials grant, renewed before they expire) and the secret signs Shopify's webhooks.
+# (client credentials grant, renewed before they expire) and the secret signs Shopify's webhooks. Several
+# stores installing one app use the same two. No default: `make run` passes the devstore's own.
 SHOPIFY_CLIENT_ID = env.str("SHOPIFY_CLIENT_ID", default="")
 SHOPIFY_CLIENT_SECRET = env.str("SHOPIFY_CLIENT_SECRET", default="")
 # A legacy admin-created custom app's static token (shpat_...): used as it is, never renewed.
 SHOPIFY_ACCESS_TOKEN = env.str("SHOPIFY_ACCESS_TOKEN", default="")
 # More webhook secrets (an alias of the client secret kept from before; old and new during a rotation).
 SHOPIFY_API_SECRET = env.list("SHOPIFY_API_SECRET", default=[])
+if not DEBUG:
+    # Without these the portal would start, look healthy, and never reach Shopify or accept a webhook.
+    if not SHOPIFY_ACCESS_TOKEN and not (SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET are not set. Set them to the Dev Dashboard app's "
+            "credentials (Settings > Credentials), or, for a legacy admin-created custom app, set "
+            "SHOPIFY_ACCESS_TOKEN and SHOPIFY_API_SECRET (or set DEBUG=true for local development)."
+        )
+    if not SHOPIFY_CLIENT_SECRET and not any(SHOPIFY_API_SECRET):
+        raise ImproperlyConfigured(
+            "SHOPIFY_ACCESS_TOKEN is set but no webhook secret is: set SHOPIFY_API_SECRET to the custom "
+            "app's API secret key, which signs Shopify's webhooks (or set DEBUG=true for local development)."
+        )
 # A token that expires is renewed this many seconds before it does (and once more on a 401).
 SHOPIFY_TOKEN_RENEW_BEFORE_SECONDS = env.int("SHOPIFY_TOKEN_RENEW_BEFORE_SECONDS", default=60 * 60)
 # A bearer token that lets a monitor ask `/healthz?deep=1` (Shopify checks) without a staff sign-in.
 HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
-# Fernet keys, newest first, for tokens and secrets at rest (shopify_sync/encryption.py).
-PORTAL_ENCRYPTION_KEYS = env.list("PORTAL_ENCRYPTION_KEYS", default=[])
+# Fernet keys, newest first, for tokens and secrets at rest (shopify_sync/encryption.py). With DEBUG on and
+# none set, encryption.py derives one from SECRET_KEY; never in production.
+PORTAL_ENCRYPTION_KEYS = _required_in_production(
+    "PORTAL_ENCRYPTION_KEYS",
+    env.list,
+    [],
+    "Set PORTAL_ENCRYPTION_KEYS to a Fernet key, e.g. the output of "
+    "`python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'`",
+)
+for _key in PORTAL_ENCRYPTION_KEYS:  # a mistyped key stops startup, not the first token stored
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "PORTAL_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes); "
+            "separate several keys with commas."
+        ) from None
 SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2026-07")
 SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default="") or f"https://{SHOPIFY_SHOP_DOMAIN}"
 # Development only: devstores standing in for other shops, "shop.myshopify.com=http://127.0.0.1:8766,...".
@@ -307,6 +351,9 @@ CELERY_TASK_ACKS_LATE = True  # a task is done when it finished, not when a work
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task goes back to the queue
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker (and beat) outlives a broker outage of any length: it keeps reconnecting (backing off to a try
+# every 30 s) instead of giving up after Celery's default 100 tries; tasks it held unacknowledged go back.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # Incremental order sync: heals webhooks Shopify never delivered.
@@ -343,11 +390,23 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
+# Logs: plain lines for people by default; LOG_FORMAT=json writes one JSON object per line (time, level,
+# logger, message, exception) for a log collector (portal/logging_json.py; gunicorn's own lines too, through
+# deploy/gunicorn.conf.py). Request bodies are never logged.
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured('LOG_FORMAT must be "plain" or "json".')
+# Celery's worker and beat replace the root logger's handler with their own plain one unless told not to;
+# in JSON they keep the handler below. (Here rather than with the CELERY_* block: it follows LOG_FORMAT.)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "portal.logging_json.JsonLinesFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,13 +24,14 @@ from cancellations.policy import address_verdict
 from cancellations.selectors import active_reasons, orders_for_shopper
 from cancellations.services.item_edits import order_exclusions
 from cancellations.services.requests import ADDRESS_UNCHANGED, request_submit
-from portal import health
+from portal import formatting, health
 from portal.cancel_offers import offer_step, offer_taken
 from portal.forms import WRONG_ADDRESS_REASON, AddressForm, CancelForm, address_initial
 from portal.middleware import current_shop
 from portal.models import ShopperProfile
 from portal.presenters import (
     PolicyCache,
+    StatusLabels,
     address_comparison,
     order_card,
     refund_text,
@@ -55,7 +56,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     deep = request.GET.get("deep") == "1"
     if deep and not health.deep_allowed(request):
         return JsonResponse({"error": "deep checks need a staff sign-in or the HEALTHZ_TOKEN"}, status=403)
-    status: dict = {"database": health.database_status(), "broker": health.broker_status()}
+    status: dict = {"database": health.database_status()}
+    redis_status = health.redis_status()
+    if redis_status is not None:
+        status["redis"] = redis_status
+    # With Redis down the broker is too: say so at once rather than wait out the broker client's retries.
+    status["broker"] = health.broker_status() if redis_status in (None, "ok") else "down (redis)"
     healthy = all(value == "ok" for value in status.values())
     if deep:
         checks = health.shopify_checks()
@@ -65,11 +71,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def _shopper_orders(request: HttpRequest, shopper) -> QuerySet[Order]:
-    """Every order page reads through the one ownership selector, with what the cards need prefetched."""
-    return orders_for_shopper(shopper, shop=current_shop(request)).prefetch_related(
-        "line_items",
-        "fulfillment_orders",
-        Prefetch("cancellation_requests", queryset=Request.objects.order_by("-created_at", "-pk")),
+    """Every order page reads through the one ownership selector, with what the cards need prefetched.
+
+    The stored Shopify payload (kilobytes per order) is for the admin and the sync, never for a page."""
+    return (
+        orders_for_shopper(shopper, shop=current_shop(request))
+        .defer("last_payload")
+        .prefetch_related(
+            "line_items",
+            "fulfillment_orders",
+            Prefetch("cancellation_requests", queryset=Request.objects.order_by("-created_at", "-pk")),
+        )
     )
 
 
@@ -115,12 +127,12 @@ def order_view(allowed_methods: tuple[str, ...]):
     def decorate(view):
         @never_cache
         @shopper_required
-        def wrapped(request: HttpRequest, legacy_id: int) -> HttpResponse:
+        def wrapped(request: HttpRequest, legacy_id: int, **more) -> HttpResponse:
             try:
                 order = _shopper_order(request, legacy_id, allowed_methods=allowed_methods)
             except _MethodNotAllowed as refused:
                 return HttpResponseNotAllowed(refused.allowed)
-            return view(request, order)
+            return view(request, order, **more)
 
         wrapped.__name__ = view.__name__
         wrapped.__doc__ = view.__doc__
@@ -145,18 +157,67 @@ def too_many(request: HttpRequest, order: Order) -> HttpResponse:
     return render(request, "portal/rate_limited.html", {"order": order}, status=429)
 
 
+@dataclass(frozen=True)
+class _OrderPage:
+    """One page of the order list, the part of Django's `Page` the template uses, found without counting
+    the shopper's orders: one row more than a page says whether an older page follows."""
+
+    number: int
+    object_list: list[Order]
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+# Past this, `?page=` is a typo or a probe, not a shopper's orders (and the offset stays a small number).
+LAST_PAGE_NUMBER = 100_000
+
+
+def _page_number(value: str | None) -> int:
+    """`?page=` as a page number: 1 for anything that is not one (as Django's `Paginator.get_page`)."""
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return 1
+    return min(number, LAST_PAGE_NUMBER) if number >= 1 else 1
+
+
 @never_cache
 @shopper_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    """A signed-in shopper's orders; a guest's list holds the one order their pass opens."""
+    """A signed-in shopper's orders; a guest's list holds the one order their pass opens.
+
+    Paged without a COUNT (a second pass over the shopper's orders on every page): "Older orders" is
+    offered when the page's query found one order more than it shows. A page past the last one goes back
+    to the first."""
     if request.method not in READ_METHODS:
         return HttpResponseNotAllowed(READ_METHODS)
     shopper = shoppers_of(request)[0]
-    page = Paginator(_shopper_orders(request, shopper), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    number = _page_number(request.GET.get("page"))
+    start = (number - 1) * ORDERS_PER_PAGE
+    rows = list(_shopper_orders(request, shopper)[start : start + ORDERS_PER_PAGE + 1])
+    if not rows and number > 1:
+        return redirect("orders:list")
+    page = _OrderPage(number, rows[:ORDERS_PER_PAGE], has_next=len(rows) > ORDERS_PER_PAGE)
     now = timezone.now()
-    policies = PolicyCache()
-    cards = [order_card(order, policies=policies, now=now) for order in page.object_list]
-    return render(request, "portal/order_list.html", {"page": page, "cards": cards, "now": now})
+    policies, labels = PolicyCache(), StatusLabels()
+    cards = [order_card(order, policies=policies, now=now, labels=labels) for order in page.object_list]
+    context = {"page": page, "cards": cards, "now": now, "countdown_texts": formatting.countdown_texts()}
+    return render(request, "portal/order_list.html", context)
 
 
 @order_view(READ_METHODS)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import redis
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from shopify_sync.models import CustomerDataRequest, Shop, ShopAccess, WebhookDelivery
@@ -82,8 +83,23 @@ def webhook_deliveries_due_for_retry(*, received_before: datetime, max_attempts:
     )
 
 
+def merchant_recipients(shop: Shop | None) -> list[str]:
+    """Who hears about a store's requests and privacy requests: `MERCHANT_NOTIFY_EMAILS` when set, else
+    the store's staff (active staff with an address who are listed on the store, or on no store: those
+    see every store in the console)."""
+    if settings.MERCHANT_NOTIFY_EMAILS:
+        return list(settings.MERCHANT_NOTIFY_EMAILS)
+    users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
+    listed = Q(shops__isnull=True) | (Q(shops=shop) if shop is not None else Q(pk__in=[]))
+    return sorted({email.strip().lower() for email in users.filter(listed).values_list("email", flat=True)})
+
+
 def customer_data_requests_unsent(*, created_before: datetime) -> QuerySet[CustomerDataRequest]:
-    """Data requests whose e-mail to the merchant never went out (broker or mail server down)."""
-    if not settings.MERCHANT_NOTIFY_EMAILS:
+    """Data requests whose e-mail to the merchant never went out (broker or mail server down); none while
+    nobody could receive one."""
+    anyone = bool(settings.MERCHANT_NOTIFY_EMAILS) or (
+        get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="").exists()
+    )
+    if not anyone:
         return CustomerDataRequest.objects.none()
     return CustomerDataRequest.objects.filter(emailed_at__isnull=True, created_at__lt=created_before)

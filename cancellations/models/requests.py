@@ -43,6 +43,7 @@ class Request(models.Model):
         PUSHING = "pushing", _("Sending to the store")
         COMPLETED = "completed", _("Completed")
         FAILED = "failed", _("Failed")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the shopper")
 
     class Failure(models.TextChoices):
         SHIPPED = "shipped", _("The order shipped first")
@@ -61,13 +62,15 @@ class Request(models.Model):
     WINDOWED_KINDS = (Kind.CANCEL, Kind.ADDRESS_CHANGE, Kind.ITEM_EDIT)
     # The one map of legal moves; every service checks it under a lock.
     TRANSITIONS: dict[str, frozenset[str]] = {
-        State.SUBMITTED: frozenset({State.APPROVED, State.REJECTED}),
+        # submitted → withdrawn: the shopper took it back before anyone decided (`request_withdraw`)
+        State.SUBMITTED: frozenset({State.APPROVED, State.REJECTED, State.WITHDRAWN}),
         # approved → failed: the order shipped or was cancelled before a worker pushed it
         State.APPROVED: frozenset({State.PUSHING, State.FAILED}),
         State.PUSHING: frozenset({State.COMPLETED, State.FAILED}),
         State.FAILED: frozenset({State.APPROVED}),
         State.REJECTED: frozenset(),
         State.COMPLETED: frozenset(),
+        State.WITHDRAWN: frozenset(),
     }
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cancellation_requests")
@@ -165,7 +168,15 @@ class Request(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    state__in=["submitted", "approved", "rejected", "pushing", "completed", "failed"]
+                    state__in=[
+                        "submitted",
+                        "approved",
+                        "rejected",
+                        "pushing",
+                        "completed",
+                        "failed",
+                        "withdrawn",
+                    ]
                 ),
                 name="request_state_valid",
             ),

@@ -524,3 +524,22 @@ def request_retry(*, request: Request, moderator, now: datetime | None = None) -
         plan_reopen(request=request, now=now)
     enqueue_push_on_commit(request.pk)
     return request
+
+
+def request_withdraw(*, request: Request, shopper, now: datetime | None = None) -> Request:
+    """The shopper takes back a request no one has decided yet. Not a return: it is already asked of
+    Shopify (withdrawing it there is the store's to do), and not an EU withdrawal (a legal statement)."""
+    if not owning_email(shopper, request.order):
+        raise RequestNotAllowed(_("This order is not one of yours."), code="not_owner")
+    if request.kind == Request.Kind.RETURN or request.is_withdrawal:
+        raise RequestNotAllowed(_("Contact the store to take this request back."), code="not_withdrawable")
+    if request.state != Request.State.SUBMITTED:
+        raise RequestNotAllowed(_("The store has already decided on this request."), code="decided")
+    return request_move(
+        request.pk,
+        to=Request.State.WITHDRAWN,
+        actor=Actor.shopper(shopper),
+        now=now or timezone.now(),
+        expect=(Request.State.SUBMITTED,),
+        notify=False,
+    )

@@ -74,3 +74,65 @@ def test_a_worker_runs_a_task_through_redis():
     client = Celery(broker=redis_url, backend=redis_url)
 
     _ping_through(client, queue, worker)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _redis_server(port: int) -> subprocess.Popen:
+    import shutil
+    import time
+
+    server = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            import redis
+
+            redis.Redis(port=port, socket_connect_timeout=0.2).ping()
+            return server
+        except Exception:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+@pytest.mark.skipif(not __import__("shutil").which("redis-server"), reason="redis-server is not installed")
+def test_a_worker_outlives_a_redis_outage_and_runs_tasks_after_it():
+    """Redis of its own, stopped for longer than the worker's first retries, then back: the same worker
+    process picks up a task sent afterwards."""
+    import time
+
+    port = _free_port()
+    redis_url = f"redis://127.0.0.1:{port}/0"
+    server = _redis_server(port)
+    queue = f"test-{uuid.uuid4().hex}"
+    worker = _worker(queue, {**os.environ, "DEBUG": "true", "REDIS_URL": redis_url})
+    client = Celery(broker=redis_url, backend=redis_url)
+    try:
+        assert client.send_task("portal.tasks.ping", queue=queue).get(timeout=60) == "pong"
+        server.terminate()
+        server.wait(timeout=10)
+        time.sleep(25)  # past the point where a worker used to give up
+        assert worker.poll() is None, "the worker exited during the outage"
+        server = _redis_server(port)
+        assert client.send_task("portal.tasks.ping", queue=queue).get(timeout=90) == "pong"
+        assert worker.poll() is None
+    finally:
+        _stop(worker)
+        server.terminate()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from portal.celery import app as celery_app
 
@@ -10,7 +11,8 @@ def test_it_says_ok_when_the_database_and_the_broker_answer(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok"}
+    expected = {"database": "ok", "broker": "ok"} | ({"redis": "ok"} if settings.REDIS_URL else {})
+    assert response.json() == expected
 
 
 @pytest.mark.django_db

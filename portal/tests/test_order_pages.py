@@ -309,3 +309,12 @@ def test_user_data_is_escaped(client, shop, policy, shopper):
     html = client.get(reverse("orders:detail", args=[order.legacy_id])).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_the_reason_that_needs_words_says_so_on_the_form(client, shop, shopper, policy):
+    order = make_order(shop, shopper.email)
+    client.force_login(shopper)
+    html = client.get(reverse("orders:cancel", args=[order.legacy_id])).content.decode()
+    needing = [reason for reason in policy.reasons.filter(active=True) if reason.requires_text]
+    assert needing, "the default reasons include one that needs words"
+    assert f"{needing[0].label('en')} (tell us a few words below)" in html

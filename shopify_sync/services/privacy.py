@@ -13,13 +13,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shopify_sync.models import Customer, CustomerDataRequest, Order, Shop, WebhookDelivery
+from shopify_sync.selectors import merchant_recipients
 from shopify_sync.services.mirror import normalise_email
 from shopify_sync.signals import customer_data_requested, customer_redacted, shop_redacted
 
@@ -105,7 +105,7 @@ def customer_data_request_fulfil(*, shop: Shop, delivery: WebhookDelivery) -> Cu
             "document": json.loads(json.dumps(document, cls=DjangoJSONEncoder)),
         },
     )
-    if settings.MERCHANT_NOTIFY_EMAILS:
+    if merchant_recipients(shop):
         # tasks.py imports the services, so the task is looked up at call time
         from shopify_sync.tasks import customer_data_request_email_enqueue_on_commit
 
@@ -114,12 +114,13 @@ def customer_data_request_fulfil(*, shop: Shop, delivery: WebhookDelivery) -> Cu
 
 
 def customer_data_request_email(*, data_request: CustomerDataRequest) -> bool:
-    """Send the assembled document to `MERCHANT_NOTIFY_EMAILS` once. True when sent now.
+    """Send the assembled document to the store's merchant recipients once. True when sent now.
 
     Claimed with a conditional update before sending, so the task and the retry sweep cannot both send
     it; a failed send releases the claim for the next try.
     """
-    if not settings.MERCHANT_NOTIFY_EMAILS:
+    recipients = merchant_recipients(data_request.shop)
+    if not recipients:
         return False
     claimed = CustomerDataRequest.objects.filter(pk=data_request.pk, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
@@ -133,7 +134,7 @@ def customer_data_request_email(*, data_request: CustomerDataRequest) -> bool:
             "Shopify forwarded a customer's request for the data this portal stores about them. "
             "It is attached as JSON: send it to the customer within 30 days."
         ),
-        to=list(settings.MERCHANT_NOTIFY_EMAILS),
+        to=recipients,
     )
     message.attach(
         f"customer-data-request-{data_request.pk}.json",
