@@ -4,6 +4,7 @@ returns (found again by the note on their lines) with their status and, once dec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Returns that hold their lines: a declined or cancelled return frees them for a new one.
@@ -38,8 +39,9 @@ class OrderReturnables:
     returns: tuple[ReturnState, ...]
 
     def marked(self, marker: str) -> ReturnState | None:
-        """The return whose lines' notes carry `marker` (ours, for one request)."""
-        return next((r for r in self.returns if any(marker in note for note in r.notes)), None)
+        """The return whose lines' notes carry `marker` (ours, for one request): "#5" is not "#57"."""
+        pattern = re.compile(re.escape(marker) + r"(?!\d)")
+        return next((r for r in self.returns if any(pattern.search(note) for note in r.notes)), None)
 
 
 def order_returnables(node: dict) -> OrderReturnables:

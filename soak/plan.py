@@ -61,8 +61,24 @@ CATALOGUE_BY_TITLE = {product.title: product for product in CATALOGUE}
 # Stock no soak can run out of: a swap must find its variant in stock (the store refuses otherwise).
 CATALOGUE_STOCK = 1_000_000
 ITEM_EDIT_SHARE = 0.22  # of first requests: about 20% of all requests, second requests included
+RETURN_SHARE = 0.11  # of first requests: returns after shipping, about 10% of all requests
+WITHDRAWAL_SHARE = 0.06  # of first requests: EU withdrawals, about 5% of all requests
 ADDRESS_SHARE = 0.3  # of the other first requests
 EDIT_FLAVOURS = ("reduce", "remove", "swap")
+# A guest (no account: a lookup code's `OrderPass`) owns one order in ten, whatever is asked about it.
+GUEST_SHARE = 0.1
+
+# Returns: on orders placed days ago and shipped (all of it, or only the first line one time in four) before
+# the soak begins; half of them delivered. Shopify's return reasons, in the shopper's words.
+RETURN_REASON_CODES = ("SIZE_TOO_SMALL", "UNWANTED", "NOT_AS_DESCRIBED", "DEFECTIVE", "STYLE", "OTHER")
+RETURN_NOTES = ("", "Does not fit", "Arrived chipped")
+# Who decides a return the policy does not approve: our console, or the store's staff in Shopify's admin.
+RETURN_DECISIONS = ("approve", "shopify_approve", "reject", "shopify_decline")
+# A withdrawal's order, in turn: nothing shipped and the cancel window open; everything shipped; nothing
+# shipped and every window closed (a withdrawal overrides the store's windows); the first line shipped.
+WITHDRAWAL_FLAVOURS = ("unshipped", "shipped", "unshipped_late", "partly_shipped")
+# One return or withdrawal in six is confirmed twice at once (a double click): one request, one return.
+TWICE_EVERY = 6
 
 # The shop holds fulfilment while a window is open (`Policy.hold_fulfilment`), every window this long: a
 # requested order (placed 1 to 15 minutes before the plan) stays in its windows for a whole 10-minute run.
@@ -77,10 +93,20 @@ MERCHANT_HOLD_EVERY = 40
 MERCHANT_HOLD_HANDLE = "warehouse-check"
 
 # A block of requests is submitted under one policy: most blocks auto-approve, every fourth is moderated.
+# Returns are approved automatically in every other block (never a moderated one); in the others the
+# store decides each (RETURN_DECISIONS in turn).
 BLOCK = 10
 MODERATED_EVERY = 4
 AUTO_REFUNDS = ["full", "store_credit", "none"]
 MODERATED_DECISIONS = ["full", "partial", "store_credit", "none", "reject"]
+
+
+def block_moderated(block: int) -> bool:
+    return block % MODERATED_EVERY == MODERATED_EVERY - 1
+
+
+def block_auto_returns(block: int) -> bool:
+    return not block_moderated(block) and block % 2 == 0
 
 
 def address(country: str, *, first: str, last: str, street: str, unit: str = "") -> dict[str, str]:
@@ -114,6 +140,15 @@ class PlannedOrder:
     quiet: bool = False  # no shopper asks about it; its windows end during the run
     merchant_hold: bool = False  # the merchant holds it too (MERCHANT_HOLD_HANDLE): that hold must stay
     ship_when_released: bool = False  # the warehouse ships it once no hold is left on it
+    guest: bool = False  # its shopper has no account: they reach it with a lookup code (`OrderPass`)
+    shipped: str = ""  # shipped before the run: "all", or "first_line" (the rest waits); "" for neither
+    delivered: bool = False  # and the carrier reported it delivered (Shopify's `deliveredAt`)
+
+    def shipped_lines(self) -> list[dict]:
+        """The lines shipped before the run (each whole), in order."""
+        if self.shipped == "all":
+            return list(self.line_items)
+        return self.line_items[:1] if self.shipped == "first_line" else []
 
     def devstore_lines(self, variant_ids: Mapping[tuple[str, str], int]) -> list[dict]:
         return [
@@ -154,13 +189,18 @@ class PlannedEdit:
 class PlannedRequest:
     position: int
     order: PlannedOrder
-    kind: str  # "cancel" | "address_change" | "item_edit"
+    kind: str  # "cancel" | "address_change" | "item_edit" | "return" | "withdrawal"
+    # In our console (the moderation queue). A return decided in Shopify's admin is not.
     moderated: bool
-    decision: str  # a refund kind, "approve" (address, item edit) or "reject"; for auto: the default refund
+    # A refund kind, "approve" (address, item edit) or "reject"; for auto: the default refund. A return
+    # (or a withdrawal of shipped goods): "auto", or one of RETURN_DECISIONS.
+    decision: str
     reason_code: str = ""
     reason_text: str = ""
     new_address: dict[str, str] | None = None
     edit: PlannedEdit | None = None
+    returns: dict[str, int] | None = None  # a return: how many of each shipped line (by title) go back
+    twice: bool = False  # a return or withdrawal confirmed twice at once
     # The store ships the order right after the shopper asked: the merchant releases the portal's hold
     # first (the console's "release now"), since the warehouse picks no held order.
     fulfil: bool = False
@@ -177,6 +217,11 @@ class Plan:
     @property
     def quiet_orders(self) -> list[PlannedOrder]:
         return [order for order in self.orders if order.quiet]
+
+    @property
+    def shipped_orders(self) -> list[PlannedOrder]:
+        """Orders shipped before the run: what returns and some withdrawals are about."""
+        return [order for order in self.orders if order.shipped]
 
     def window_end(self, order: PlannedOrder) -> datetime:
         """When the order's windows (all as long) close, and the portal's hold on it is due to come off."""
@@ -198,9 +243,11 @@ def make_plan(
 ) -> Plan:
     """`requests` requests: one per order, plus a cancel after an earlier address change on one order
     in ten. Of the first requests about 22% are item edits (on orders of two or three lines, at least one
-    from the catalogue), 30% of the rest address changes, the others cancels; one in sixteen orders ships
-    right after the ask. One in forty of the others is held by the merchant too. Then one quiet order per
-    twenty requests, whose windows end `quiet_window_ends` (seconds after `now`, spread evenly)."""
+    from the catalogue), 11% returns (on orders shipped days ago), 6% EU withdrawals (WITHDRAWAL_FLAVOURS
+    in turn), 30% of the rest address changes, the others cancels; one in ten orders is a guest's. One in
+    sixteen orders not shipped yet ships right after the ask. One in forty of the others is held by the
+    merchant too. Then one quiet order per twenty requests, whose windows end `quiet_window_ends`
+    (seconds after `now`, spread evenly)."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     second_requests = requests // 10
@@ -209,27 +256,50 @@ def make_plan(
     shoppers = [f"soak-shopper-{n}@example.com" for n in range(shopper_count)]
     orders = []
     first_kinds: dict[int, str] = {}
+    withdrawals = 0
     for index in range(order_count):
         draw = rng.random()
+        shipped, delivered = "", False
+        placed = now - timedelta(minutes=rng.uniform(1, 15))
         if draw < ITEM_EDIT_SHARE:
             kind = "item_edit"
             items = _edit_order_lines(rng)
         else:
-            kind = "address_change" if rng.random() < ADDRESS_SHARE else "cancel"
+            if draw < ITEM_EDIT_SHARE + RETURN_SHARE:
+                kind = "return"
+                shipped = "first_line" if rng.random() < 0.25 else "all"
+            elif draw < ITEM_EDIT_SHARE + RETURN_SHARE + WITHDRAWAL_SHARE:
+                kind = "withdrawal"
+                flavour = WITHDRAWAL_FLAVOURS[withdrawals % len(WITHDRAWAL_FLAVOURS)]
+                withdrawals += 1
+                shipped = {"shipped": "all", "partly_shipped": "first_line"}.get(flavour, "")
+                if flavour == "unshipped_late":  # every window closed, the order still in the warehouse
+                    placed = now - timedelta(minutes=rng.uniform(2 * WINDOW_MINUTES, 4 * WINDOW_MINUTES))
+            else:
+                kind = "address_change" if rng.random() < ADDRESS_SHARE else "cancel"
             items = [
                 {"title": title, "quantity": rng.randint(1, 3), "price": price}
                 for title, price in rng.sample(PRODUCTS, rng.randint(1, 3))
             ]
+        if shipped:
+            placed = now - timedelta(days=rng.uniform(1, 6))  # bought days ago, shipped since
+            delivered = rng.random() < 0.5
+        if shipped == "first_line" and len(items) == 1:
+            shipped = "all"
         first_kinds[index] = kind
+        guest = rng.random() < GUEST_SHARE
         orders.append(
             PlannedOrder(
                 index=index,
-                email=shoppers[index % shopper_count],
+                email=f"soak-guest-{index}@example.com" if guest else shoppers[index % shopper_count],
                 country=rng.choice(list(ADDRESSES)),
                 first=rng.choice(FIRST_NAMES),
                 last=rng.choice(LAST_NAMES),
                 line_items=items,
-                processed_at=now - timedelta(minutes=rng.uniform(1, 15)),
+                processed_at=placed,
+                guest=guest,
+                shipped=shipped,
+                delivered=delivered,
             )
         )
 
@@ -252,11 +322,23 @@ def make_plan(
 
     result = []
     moderated_decisions = 0
+    return_decisions = 0
+    doubled = 0
     edits = 0
     for position, (order, kind) in enumerate(planned[:requests]):
         block = position // BLOCK
-        moderated = block % MODERATED_EVERY == MODERATED_EVERY - 1
-        if moderated:
+        moderated = block_moderated(block)
+        if kind == "return" or (kind == "withdrawal" and order.shipped):
+            # What the store does with it: approved by the policy, or decided here or in Shopify.
+            if block_auto_returns(block):
+                decision = "auto"
+            else:
+                decision = RETURN_DECISIONS[return_decisions % len(RETURN_DECISIONS)]
+                return_decisions += 1
+            moderated = decision in ("approve", "reject")
+        elif kind == "withdrawal":
+            decision = "full"  # the law's refund: the policy's when auto, and the merchant's choice too
+        elif moderated:
             decision = MODERATED_DECISIONS[moderated_decisions % len(MODERATED_DECISIONS)]
             moderated_decisions += 1
             if kind != "cancel":  # an address change or an item edit: the default decision, or no
@@ -272,7 +354,11 @@ def make_plan(
         elif kind == "item_edit":
             request.edit = _edit(rng, order, EDIT_FLAVOURS[edits % len(EDIT_FLAVOURS)])
             edits += 1
-        else:
+        elif kind == "return":
+            request.returns = _returned(rng, order)
+            request.reason_code = rng.choice(RETURN_REASON_CODES)
+            request.reason_text = rng.choice(RETURN_NOTES)
+        elif kind == "address_change":
             request.new_address = address(
                 order.country,
                 first=order.first,
@@ -280,18 +366,34 @@ def make_plan(
                 street=f"{rng.randint(1, 999)} Changed Street",
                 unit=f"Apt {rng.randint(1, 40)}",
             )
-        request.fulfil = order.index not in twice and rng.random() < 1 / 16
+        if kind in ("return", "withdrawal"):
+            request.twice = doubled % TWICE_EVERY == 0
+            doubled += 1
+        # The warehouse ships an order right after the ask (never one shipped already).
+        request.fulfil = order.index not in twice and rng.random() < 1 / 16 and not order.shipped
         result.append(request)
 
     # Drawn after everything above, so that the requests are the ones the soak made before holds.
-    shipped = {request.order.index for request in result if request.fulfil}
+    shipped_now = {request.order.index for request in result if request.fulfil}
     for order in orders:
-        order.merchant_hold = order.index not in shipped and rng.random() < 1 / MERCHANT_HOLD_EVERY
+        order.merchant_hold = (
+            order.index not in shipped_now and rng.random() < 1 / MERCHANT_HOLD_EVERY and not order.shipped
+        )
     orders += _quiet_orders(
         rng, first=order_count, count=max(len(QUIET_ROLES), requests // QUIET_EVERY), shoppers=shoppers,
         now=now, ends=quiet_window_ends,
     )  # fmt: skip
     return Plan(orders=orders, requests=result, shopper_emails=shoppers)
+
+
+def _returned(rng: random.Random, order: PlannedOrder) -> dict[str, int]:
+    """Some of each shipped line, or none of it; at least one unit in all."""
+    lines = order.shipped_lines()
+    chosen = {line["title"]: rng.randint(1, line["quantity"]) for line in lines if rng.random() < 0.6}
+    if not chosen:
+        line = rng.choice(lines)
+        chosen[line["title"]] = rng.randint(1, line["quantity"])
+    return chosen
 
 
 def _quiet_orders(

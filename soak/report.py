@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soak.plan import MERCHANT_HOLD_HANDLE, WINDOW_MINUTES
-from soak.reconcile import HOLD_HANDLE
+from soak.reconcile import HOLD_HANDLE, NO_REQUEST
 from soak.run import PRICE_ATTEMPTS, PRICE_RETRY_SECONDS
 
 if TYPE_CHECKING:
@@ -57,6 +57,77 @@ def _item_edits(soak: Soak) -> list[str]:
             *(f"- {item}" for item in stats["priced_differently"][:20]),
             "",
         ]
+    return lines
+
+
+DECIDED_BY = {
+    "auto": "approved by the policy",
+    "approve": "approved in our console",
+    "reject": "rejected in our console",
+    "shopify_approve": "approved in Shopify's admin",
+    "shopify_decline": "declined in Shopify's admin",
+}
+
+
+def _by_kind(verdict: Verdict) -> list[str]:
+    """The verdict's line, kind by kind: a guest's request counts under its kind and under "guest"."""
+    return [
+        "| kind | requests | lost | duplicated | mismatched |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {kind} | {counts['requests']} | {counts['lost']} | {counts['duplicated']} | "
+            f"{counts['mismatched']} |"
+            for kind, counts in sorted(
+                verdict.kinds.items(), key=lambda item: (item[0] == NO_REQUEST, item[0])
+            )
+        ),
+        "",
+        "A withdrawal counts as what it became (a cancel when nothing had shipped, else a return of what "
+        f"had); a guest's request under its kind and under `guest`; `{NO_REQUEST}`: orders nobody asked "
+        "about (their holds).",
+        "",
+    ]
+
+
+def _returns_withdrawals_guests(soak: Soak, verdict: Verdict) -> list[str]:
+    """What the returns, withdrawals and guests went through."""
+    stats = soak.stats
+    planned = stats.get("returns_planned") or {}
+    if not planned:
+        return []
+    decided = ", ".join(f"{DECIDED_BY.get(way, way)} {n}" for way, n in sorted(planned.items()))
+    in_shopify = ", ".join(f"{outcome} {n}" for outcome, n in sorted(verdict.returns.items())) or "none"
+    console = stats["decided_in_console_instead"]
+    retries = ", ".join(f"{kind} {n}" for kind, n in sorted(stats["live_retries"].items())) or "none"
+    twice = ", ".join(f"{code} {n}" for code, n in sorted(stats["twice"].items())) or "none"
+    withdrawals = ", ".join(f"{what} {n}" for what, n in sorted(stats["withdrawals"].items())) or "none"
+    shopify = ", ".join(f"{verb} {n}" for verb, n in sorted(stats["shopify_decided"].items())) or "none"
+    lines = [
+        "## Returns, withdrawals, guests",
+        "",
+        f"Returns planned (withdrawals of shipped goods included): {sum(planned.values())} ({decided}); "
+        "each on an order shipped days before (all of it, or its first line), asked for through the return "
+        "page's steps (the shipped lines read live, then the confirm). Decided in Shopify's admin: "
+        f"{shopify}; decided in our console instead, Shopify never having shown the return in time: "
+        f"{len(console) or 'none'}. At the end, each return request by state and its return in Shopify: "
+        f"{in_shopify}.",
+        "",
+        f"EU withdrawals taken, by what the order was: {withdrawals}. Acknowledgements are counted in the "
+        "e-mails the run sent (`soak.mail`).",
+        "",
+        f"Returns and withdrawals confirmed twice at once (a double click): {stats.get('twice_planned', 0)}; "
+        f"the second confirmation refused with: {twice}; both accepted: "
+        f"{len(stats['twice_accepted']) or 'none'}. Guests (a lookup code's pass, no account): "
+        f"{stats['guest_requests']} requests. Pages that read Shopify live and had to ask again: {retries}.",
+        "",
+    ]
+    for title, items in (
+        ("decided in our console instead", console),
+        ("both confirmations accepted", stats["twice_accepted"]),
+        ("decision in Shopify's admin failed", stats["shopify_decision_errors"]),
+    ):
+        if items:
+            lines += [*(f"- {title}: {item}" for item in items[:20]), ""]
     return lines
 
 
@@ -132,12 +203,14 @@ def write_report(path: Path, *, soak: Soak, verdict: Verdict, total_seconds: flo
         "|---|---:|",
         *(f"| {state} | {count} |" for state, count in sorted(verdict.states.items())),
         "",
+        *_by_kind(verdict),
         f"Refused at submit: {soak.stats['refused'] or 'none'}. Orders shipped by the store right after the "
         f"shopper asked (the merchant released the portal's hold first): {soak.stats['fulfilled']} (and "
         f"{soak.stats['fulfil_refused']} too late, already cancelled). Moderated decisions: "
         f"{soak.stats['moderated']}.",
         "",
         *_item_edits(soak),
+        *_returns_withdrawals_guests(soak, verdict),
         *_holds(soak, verdict),
         "## The store's view",
         "",

@@ -12,32 +12,40 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cryptography.fernet import Fernet
 from tqdm import tqdm
 
+from soak.mail import MAIL_FILE_VARIABLE, captured
 from soak.plan import (
     CATALOGUE,
     CATALOGUE_STOCK,
     MERCHANT_HOLD_HANDLE,
     WINDOW_MINUTES,
     Plan,
+    PlannedOrder,
     PlannedRequest,
+    block_auto_returns,
+    block_moderated,
     make_plan,
 )
 from soak.processes import ROOT, Cluster, Managed, Redis, free_port, http_ok, start_devstore, wait_until
+from soak.reconcile import REQUEST_MARK
 
 if TYPE_CHECKING:
     from cancellations.models import Request
     from cancellations.services.item_edits import PricedEdit
     from devstore.testing import Devstore
     from shopify_sync.models import Order
+
+T = TypeVar("T")
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_soak"
 SHOP_DOMAIN = "soak.myshopify.com"
@@ -62,6 +70,15 @@ MERCHANT_RELEASE_ATTEMPTS = 5
 MERCHANT = "soak-moderator"  # the console's "release now" records "released by <user>"
 # After the last request settled, how long the drain waits for the releases that settling causes.
 SETTLED_RELEASE_WAIT_SECONDS = 45.0
+# The store's staff deciding a return in Shopify's admin look for it a few seconds after the shopper asked;
+# a return Shopify has not shown this long after (its request call kept failing, or waits behind a backlog)
+# is decided in our console instead, as a merchant who sees it waiting there would.
+SHOPIFY_DECISION_PATIENCE_SECONDS = 60.0
+SHOPIFY_DECLINE_NOTE = "Final sale items cannot be returned."
+REJECT_MESSAGES = {"return": "Worn items cannot be returned."}  # the console's "no", by kind
+REJECT_MESSAGE = "Already packed, sorry."
+# The subject of the e-mail `withdrawal_acknowledge` sends, counted in the run's mail.
+ACKNOWLEDGEMENT_SUBJECT = "emails/withdrawal/acknowledgement_subject.txt"
 
 
 def log(message: str) -> None:
@@ -173,7 +190,12 @@ class Soak:
         self.deadline = self.timeline.started + options.minutes * 60
         self.log_dir = options.log_dir
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for stale in (*self.log_dir.glob("*.log"), *self.log_dir.glob("celerybeat-schedule*")):
+        self.mail_file = self.log_dir / "mail.jsonl"  # every e-mail sent (`soak.mail`)
+        for stale in (
+            *self.log_dir.glob("*.log"),
+            *self.log_dir.glob("celerybeat-schedule*"),
+            *self.log_dir.glob(self.mail_file.name),
+        ):
             stale.unlink()
         self.env: dict[str, str] = {}
         self.cluster = Cluster(self.log_dir, self.env)
@@ -195,10 +217,22 @@ class Soak:
             "priced_after_retry": 0,
             "unpriced": [],
             "priced_differently": [],
+            # Returns, withdrawals, guests.
+            "live_retries": {},  # kind -> reads of Shopify a shopper's page had to try again
+            "twice": {},  # a double click's second confirmation: how it was refused
+            "twice_accepted": [],  # both confirmations of one double click became a request
+            "shopify_decided": {},  # decided in Shopify's admin: approve / decline
+            "shopify_decision_errors": [],
+            "decided_in_console_instead": [],
+            "withdrawals": {},  # by what the order was when withdrawn
+            "guest_requests": 0,
         }
+        self.guest_orders: set[str] = set()  # gids of the orders guests asked about
+        self.withdrawn: dict[str, bool] = {}  # order gid -> it had shipped (a withdrawal the portal took)
         self.variant_ids: dict[tuple[str, str], int] = {}
         self.variant_gids: dict[tuple[str, str], str] = {}
         self.planned_refunds: dict[int, Decimal] = {}  # item edit request pk -> the plan's difference
+        self.planned_returns: dict[int, dict[str, int]] = {}  # return request pk -> units asked, by title
         self.order_pk: dict[int, int] = {}  # the store's order id -> the mirror's
         self.merchant_holds: dict[str, list[str]] = {}  # order gid -> the merchant's hold ids on it
         self.stop_event = threading.Event()
@@ -280,6 +314,7 @@ class Soak:
             PYTHONUNBUFFERED="1",
             MERCHANT_NOTIFY_EMAILS="merchant@soak.example",
         )
+        self.env[MAIL_FILE_VARIABLE] = str(self.mail_file.resolve())
         os.environ.update(self.env)
         import django
 
@@ -359,6 +394,7 @@ class Soak:
         from shopify_sync import sync
 
         self.hold_policy()
+        self.return_policy()
         for product in CATALOGUE:
             created = self.store.create_product(
                 title=product.title,
@@ -383,6 +419,7 @@ class Soak:
 
         with ThreadPoolExecutor(8) as pool:
             list(tqdm(pool.map(create, plan.orders), total=len(plan.orders), desc="orders", file=sys.stderr))
+        self.ship_before_run(plan)
         self.plant_merchant_holds(plan)
         User = get_user_model()
         unusable = make_password(None)
@@ -416,6 +453,51 @@ class Soak:
             f"fulfilment holds: on (policy), every window {WINDOW_MINUTES} min; the beat's hold sweep "
             "every 10 s"
         )
+
+    def return_policy(self) -> None:
+        """The store takes returns (approved automatically in every other block of requests, decided by
+        its staff in the others) and shows the EU withdrawal button."""
+        from cancellations import conf
+        from cancellations.models import Policy
+        from cancellations.services import policy_get_or_create
+        from shopify_sync.connection import client_for
+        from shopify_sync.services.shops import shop_get_or_create_current
+        from shopify_sync.webhooks.subscriptions import TOPICS
+
+        shop = shop_get_or_create_current()
+        policy = policy_get_or_create(shop=shop)
+        Policy.objects.filter(pk=policy.pk).update(allow_returns=True, withdrawal_enabled=True)
+        # The devstore sends the orders' topics to its --webhook-url; the returns' only to subscribers, and
+        # the portal subscribes only at a public address (`PORTAL_BASE_URL`), which the soak's web has not.
+        # So the returns' topics are subscribed here, at the same URL, as `register_webhooks` would.
+        client = client_for(shop)
+        for topic in TOPICS:
+            if topic.startswith("RETURNS_"):
+                client.webhook_subscription_create(topic=topic, uri=f"{self.web_url}/shopify/webhooks/")
+        self.notes.append(
+            "returns: on (policy), approved automatically in every other block of requests; the others "
+            "decided in our console or in Shopify's admin (approve, decline; the portal follows by the "
+            "`returns/*` webhooks, subscribed, or by its sweeper's look every "
+            f"{conf.return_check_seconds():g} s), in turn; the EU withdrawal button: on"
+        )
+
+    def ship_before_run(self, plan: Plan) -> None:
+        """Returns, and withdrawals of shipped goods, are about orders the store shipped days ago (all of
+        it, or only the first line), some delivered since: shipped in the store before the portal first
+        mirrors them, so no window's hold is ever placed on them."""
+
+        def ship(order: PlannedOrder) -> None:
+            assert order.legacy_id is not None
+            lines = None
+            if order.shipped == "first_line":
+                first = self.store.order(order.legacy_id)["line_items"][0]
+                lines = [{"id": first["id"], "quantity": first["quantity"]}]
+            self.store.fulfill(order.legacy_id, lines)
+            if order.delivered:
+                self.store.deliver(order.legacy_id)
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(ship, plan.shipped_orders))
 
     def plant_merchant_holds(self, plan: Plan) -> None:
         """A merchant's own hold (`MERCHANT_HOLD_HANDLE`) on the first fulfilment order of the planned
@@ -590,7 +672,8 @@ class Soak:
             return
         try:
             if decision == "reject":
-                request_reject(request=request, moderator=self.moderator, message="Already packed, sorry.")
+                message = REJECT_MESSAGES.get(request.kind, REJECT_MESSAGE)
+                request_reject(request=request, moderator=self.moderator, message=message)
             elif decision == "approve":
                 request_approve(request=request, moderator=self.moderator)
             else:
@@ -651,6 +734,7 @@ class Soak:
 
         from cancellations.errors import RequestNotAllowed
         from cancellations.models import Policy, Request
+        from cancellations.selectors import OrderPass
         from cancellations.services import policy_get_or_create, request_submit
         from shopify_sync.models import Order, Shop
 
@@ -668,10 +752,14 @@ class Soak:
         moderation: list[tuple[float, int, str]] = []
         lock = threading.Lock()
         rng = random.Random(self.options.seed)
+        in_shopify: list[tuple[float, int, int, str, float]] = []
         threads = [
             threading.Thread(target=self.faults_loop, name="faults", daemon=True),
             threading.Thread(
                 target=self.moderate_loop, args=(moderation, lock), name="moderate", daemon=True
+            ),
+            threading.Thread(
+                target=self.shopify_admin_loop, args=(in_shopify, lock), name="shopify-admin", daemon=True
             ),
         ]
         # The warehouse goes on into the drain: the beat releases the last quiet orders' holds then.
@@ -690,7 +778,12 @@ class Soak:
             legacy_id = planned.order.legacy_id
             assert legacy_id is not None  # seed() created every planned order in the store
             order = Order.objects.select_related("shop").get(pk=order_pk[legacy_id])
-            shopper = self.shoppers[planned.order.email]
+            # A guest reaches the order with a lookup code: a pass for that one order, no account.
+            shopper = (
+                OrderPass(order_id=order.pk, email=planned.order.email)
+                if planned.order.guest
+                else self.shoppers[planned.order.email]
+            )
             language = "ko" if planned.order.country == "KR" else "en"
             try:
                 if planned.kind == "item_edit":
@@ -698,6 +791,8 @@ class Soak:
                     if edited is None:
                         return
                     request = edited
+                elif planned.kind in ("return", "withdrawal"):
+                    request = self.submit_return_or_withdrawal(planned, order, shopper, language, lock)
                 else:
                     request = request_submit(
                         order=order,
@@ -710,16 +805,25 @@ class Soak:
                     )
             except RequestNotAllowed as refused:
                 with lock:
-                    self.stats["refused"][refused.code] = self.stats["refused"].get(refused.code, 0) + 1
+                    key = f"{planned.kind}: {refused.code}"
+                    self.stats["refused"][key] = self.stats["refused"].get(key, 0) + 1
                 return
             with lock:
+                if planned.order.guest:
+                    self.guest_orders.add(order.shopify_gid)
+                    self.stats["guest_requests"] += 1
                 if planned.fulfil:
                     at = time.monotonic() + rng.uniform(0, 1.0)
                     heapq.heappush(fulfil_due, (at, legacy_id, "asked", at + 10.0))
                 if planned.moderated:
-                    heapq.heappush(
-                        moderation, (time.monotonic() + rng.uniform(0.5, 2.0), request.pk, planned.decision)
-                    )
+                    # A return is looked at a little later, mostly once Shopify holds it (declined there
+                    # too, then); now and then before.
+                    wait = rng.uniform(0.5, 15.0) if request.kind == "return" else rng.uniform(0.5, 2.0)
+                    heapq.heappush(moderation, (time.monotonic() + wait, request.pk, planned.decision))
+                elif planned.decision.startswith("shopify_"):
+                    at = time.monotonic() + rng.uniform(1.0, 5.0)
+                    give_up = at + SHOPIFY_DECISION_PATIENCE_SECONDS
+                    heapq.heappush(in_shopify, (at, request.pk, legacy_id, planned.decision, give_up))
 
         blocks = plan.blocks()
         interval = self.options.submit_seconds / max(1, len(blocks))
@@ -737,12 +841,13 @@ class Soak:
                 if number == outage_at:
                     outage = threading.Thread(target=self.redis_outage, name="redis-outage", daemon=True)
                     outage.start()
-                moderated = block[0].moderated
+                moderated = block_moderated(block[0].block)
                 refunds = [r.decision for r in block if r.kind == "cancel" and not r.moderated]
                 Policy.objects.filter(pk=policy.pk).update(
                     auto_approve_cancels=not moderated,
                     auto_approve_address_changes=not moderated,
                     auto_approve_item_edits=not moderated,
+                    auto_approve_returns=block_auto_returns(block[0].block),
                     default_refund=refunds[0] if refunds else "full",
                 )
                 list(pool.map(one, block))
@@ -811,6 +916,175 @@ class Soak:
             self.planned_refunds[request.pk] = edit.refund
         return request
 
+    def live(self, kind: str, call: Callable[[], T], lock: threading.Lock) -> T:
+        """A page that reads Shopify while the shopper waits: told "try again in a minute", the shopper
+        tries again, up to `PRICE_ATTEMPTS` times (the last refusal is raised)."""
+        from cancellations.errors import RequestNotAllowed
+
+        for attempt in range(1, PRICE_ATTEMPTS + 1):
+            try:
+                return call()
+            except RequestNotAllowed as refused:
+                if refused.code != "shopify_unavailable" or attempt == PRICE_ATTEMPTS:
+                    raise
+                with lock:
+                    self.stats["live_retries"][kind] = self.stats["live_retries"].get(kind, 0) + 1
+                time.sleep(PRICE_RETRY_SECONDS)
+        raise AssertionError("unreachable")
+
+    def submit_return_or_withdrawal(
+        self, planned: PlannedRequest, order: Order, shopper: Any, language: str, lock: threading.Lock
+    ) -> Request:
+        """What the return page (the shipped lines read live, then the confirm) or the withdrawal's two
+        steps (the check with the deliveries read live, then "Confirm withdrawal") do. With
+        `planned.twice` the confirm is sent twice at once, as a double click does: one request is made,
+        the other refused (how, the stats say)."""
+        from django.db import close_old_connections
+
+        from cancellations.errors import RequestNotAllowed
+        from cancellations.selectors import OrderPass
+        from cancellations.services.returns import return_options, return_submit
+        from cancellations.services.withdrawals import withdrawal_check, withdrawal_submit
+
+        kind = planned.kind
+        if kind == "return":
+            assert planned.returns is not None  # planned with every return
+            offered = {
+                line.title: line.fulfillment_line_item_gid
+                for line in self.live(kind, lambda: return_options(order=order, shopper=shopper), lock)
+            }
+            quantities = {offered[title]: quantity for title, quantity in planned.returns.items()}
+
+            def confirm() -> Request:
+                return return_submit(
+                    order=order,
+                    shopper=shopper,
+                    quantities=quantities,
+                    reason=planned.reason_code,
+                    note=planned.reason_text,
+                    language=language,
+                )
+        else:
+            checked = self.live(kind, lambda: withdrawal_check(order=order, shopper=shopper), lock)
+            if not checked.verdict:
+                raise RequestNotAllowed(checked.verdict.message, code=checked.verdict.code)
+
+            def confirm() -> Request:
+                return withdrawal_submit(
+                    order=order,
+                    shopper=shopper,
+                    name=f"{planned.order.first} {planned.order.last}",
+                    email=planned.order.email,
+                    language=language,
+                    via="guest" if isinstance(shopper, OrderPass) else "account",
+                ).request
+
+        if not planned.twice:
+            request = self.live(kind, confirm, lock)
+        else:
+            results: list[Any] = [None, None]
+            start = threading.Barrier(2)
+
+            def click(slot: int) -> None:
+                try:
+                    start.wait(timeout=10)
+                    results[slot] = self.live(kind, confirm, lock)
+                except Exception as exc:  # a refusal, or anything else: looked at below
+                    results[slot] = exc
+                finally:
+                    close_old_connections()
+
+            clicks = [threading.Thread(target=click, args=(slot,)) for slot in (0, 1)]
+            for thread in clicks:
+                thread.start()
+            for thread in clicks:
+                thread.join()
+            made = [result for result in results if not isinstance(result, Exception)]
+            with lock:
+                for result in results:
+                    if isinstance(result, Exception):
+                        how = result.code if isinstance(result, RequestNotAllowed) else type(result).__name__
+                        self.stats["twice"][how] = self.stats["twice"].get(how, 0) + 1
+                if len(made) > 1:
+                    self.stats["twice_accepted"].append(
+                        f"{kind} on {order.name}: requests #{made[0].pk} and #{made[1].pk}"
+                    )
+            if not made:
+                raise next(result for result in results if isinstance(result, Exception))
+            request = made[0]
+        if request.kind == "return":
+            asked = planned.returns if kind == "return" else None
+            if asked is None:  # a withdrawal: everything shipped goes back
+                asked = {line["title"]: line["quantity"] for line in planned.order.shipped_lines()}
+            with lock:
+                self.planned_returns[request.pk] = dict(asked)
+        if kind == "withdrawal":
+            late = datetime.now(UTC) - planned.order.processed_at > timedelta(minutes=WINDOW_MINUTES)
+            what = {"all": "everything shipped", "first_line": "the first line shipped"}.get(
+                planned.order.shipped, "nothing shipped, windows closed" if late else "nothing shipped"
+            )
+            with lock:
+                self.withdrawn[order.shopify_gid] = bool(planned.order.shipped)
+                self.stats["withdrawals"][what] = self.stats["withdrawals"].get(what, 0) + 1
+        return request
+
+    def shopify_admin_loop(
+        self, queue: list[tuple[float, int, int, str, float]], lock: threading.Lock
+    ) -> None:
+        """The store's staff deciding returns in Shopify's admin (the devstore's control API, which sends
+        the `returns/*` webhooks): each return is looked for every two seconds once the portal's request
+        for it left (by the request's marker in its lines' notes), then approved, or declined with a note.
+        One that never shows within its patience is decided in our console instead (and the report says
+        so)."""
+        while not self.stop_event.is_set() or queue:
+            with lock:
+                item = heapq.heappop(queue) if queue and queue[0][0] <= time.monotonic() else None
+            if item is None:
+                time.sleep(0.05)
+                continue
+            _at, request_id, legacy_id, decision, give_up = item
+            try:
+                # Nothing to look for in Shopify before the portal's request for the return has left.
+                found = None
+                if sent_to_shopify(request_id):
+                    found = next(
+                        (
+                            found
+                            for found in self.store.returns(legacy_id)
+                            if any(
+                                int(mark) == request_id
+                                for line in found["line_items"]
+                                for mark in REQUEST_MARK.findall(line.get("customer_note") or "")
+                            )
+                        ),
+                        None,
+                    )
+            except Exception:  # the devstore is busy: look again
+                found = None
+            if found is None and time.monotonic() < give_up:
+                with lock:
+                    heapq.heappush(queue, (time.monotonic() + 2.0, request_id, legacy_id, decision, give_up))
+                continue
+            if found is None:
+                self.stats["decided_in_console_instead"].append(f"request #{request_id}")
+                fallback = "approve" if decision == "shopify_approve" else "reject"
+                try:
+                    self._decide(request_id, fallback)
+                except Exception as exc:
+                    log(f"deciding request #{request_id} in the console failed: {type(exc).__name__}: {exc}")
+                continue
+            try:
+                if decision == "shopify_approve":
+                    self.store.approve_return(found["id"])
+                else:
+                    self.store.decline_return(found["id"], reason="final_sale", note=SHOPIFY_DECLINE_NOTE)
+            except Exception as exc:  # e.g. decided meanwhile: the verdict shows what came of it
+                self.stats["shopify_decision_errors"].append(f"request #{request_id}: {exc}")
+                continue
+            verb = decision.removeprefix("shopify_")
+            with lock:
+                self.stats["shopify_decided"][verb] = self.stats["shopify_decided"].get(verb, 0) + 1
+
     # -- drain and verdict -----------------------------------------------------------------------------
 
     def drain(self) -> None:
@@ -825,21 +1099,30 @@ class Soak:
         self.timeline.mark("faults off; draining")
         total = Request.objects.count()
         settled_since: float | None = None
+        last_said = time.monotonic()
         with tqdm(total=total, desc="finished", file=sys.stderr) as bar:
             while True:
                 open_count = Request.objects.filter(state__in=Request.OPEN_STATES).count()
                 bar.n = total - open_count
                 bar.refresh()
                 due = len(holds_due())
+                declines, unacknowledged = still_to_send()
                 if open_count == 0 and settled_since is None:
                     settled_since = time.monotonic()
                 waited = settled_since is not None and (
                     time.monotonic() - settled_since > SETTLED_RELEASE_WAIT_SECONDS
                 )
                 shipping = self.warehouse is not None and self.warehouse.is_alive()
-                settled = open_count == 0 and not due and not shipping
+                settled = open_count == 0 and not due and not shipping and not (declines or unacknowledged)
                 if (settled and (waited or not held_after_settling())) or self.left() < RESERVE_SECONDS:
                     break
+                if time.monotonic() - last_said > 30:
+                    last_said = time.monotonic()
+                    log(
+                        f"draining: {open_count} requests open, {due} holds due, {declines} declines and "
+                        f"{unacknowledged} acknowledgements to send"
+                        + (", the warehouse still shipping" if shipping else "")
+                    )
                 time.sleep(1)
         self.warehouse_stop.set()
         if self.warehouse is not None:
@@ -848,6 +1131,10 @@ class Soak:
             log(f"{open_count} requests still open at the end of the time budget")
         if due:
             log(f"{due} orders' holds outlived their windows at the end of the time budget")
+        if declines:
+            log(f"{declines} rejected returns still to be declined in Shopify at the end of the time budget")
+        if unacknowledged:
+            log(f"{unacknowledged} withdrawals still unacknowledged at the end of the time budget")
 
     def final_sync(self) -> None:
         from shopify_sync import sync
@@ -880,9 +1167,10 @@ class Soak:
         self.timeline.mark(f"final incremental sync: {result.orders} orders")
 
     def verdict(self):
-        from django.utils import timezone
+        from django.template.loader import render_to_string
+        from django.utils import timezone, translation
 
-        from cancellations.models import FulfilmentHold, Request
+        from cancellations.models import FulfilmentHold, Request, Withdrawal
         from shopify_sync.models import LineItem, Order
         from soak.reconcile import reconcile
 
@@ -899,12 +1187,36 @@ class Soak:
                 "requested_address",
                 "line_changes",
                 "edit_preview",
+                "return_lines",
+                "reason_code",
+                "is_withdrawal",
+                "shopper_id",
+                "shopper_email",
                 "order__shopify_gid",
             )
         ]
         for row in requests:
             if row["id"] in self.planned_refunds:
                 row["planned_refund"] = self.planned_refunds[row["id"]]
+            if row["id"] in self.planned_returns:
+                row["planned_return"] = self.planned_returns[row["id"]]
+        withdrawals = [
+            dict(row)
+            for row in Withdrawal.objects.values(
+                "id",
+                "order__shopify_gid",
+                "order__name",
+                "request_id",
+                "email",
+                "language",
+                "acknowledged_at",
+            )
+        ]
+        for row in withdrawals:
+            # The subject `withdrawal_acknowledge` gives its e-mail, in the withdrawal's language.
+            with translation.override(str(row["language"])):
+                subject = render_to_string(ACKNOWLEDGEMENT_SUBJECT, {"order": {"name": row["order__name"]}})
+                row["acknowledgement_subject"] = " ".join(subject.split())
         lines: dict[str, dict[str, int]] = {}
         for line in LineItem.objects.values("order__shopify_gid", "shopify_gid", "current_quantity"):
             lines.setdefault(line["order__shopify_gid"], {})[line["shopify_gid"]] = line["current_quantity"]
@@ -937,6 +1249,10 @@ class Soak:
             holds=holds,
             merchant_holds=self.merchant_holds,
             now=now,
+            withdrawals=withdrawals,
+            withdrawn=self.withdrawn,
+            mail=captured(self.mail_file),
+            guest_orders=self.guest_orders,
         )
 
     # -- the whole --------------------------------------------------------------------------------------
@@ -949,6 +1265,9 @@ class Soak:
             quiet_window_ends=(first, first + 0.8 * self.options.submit_seconds),
         )
         self.stats["edits_planned"] = edit_flavours(plan)
+        self.stats["returns_planned"] = return_decisions(plan)
+        self.stats["guests_planned"] = sum(1 for request in plan.requests if request.order.guest)
+        self.stats["twice_planned"] = sum(1 for request in plan.requests if request.twice)
         self.stats["quiet"] = quiet_roles(plan)
         with self.timeline.phase("set-up"):
             self.start_infrastructure()
@@ -992,6 +1311,15 @@ def edit_flavours(plan: Plan) -> dict[str, int]:
     return found
 
 
+def return_decisions(plan: Plan) -> dict[str, int]:
+    """The plan's returns (withdrawals of shipped goods included) by who decides them, and how."""
+    found: dict[str, int] = {}
+    for request in plan.requests:
+        if request.kind == "return" or (request.kind == "withdrawal" and request.order.shipped):
+            found[request.decision] = found.get(request.decision, 0) + 1
+    return found
+
+
 def quiet_roles(plan: Plan) -> dict[str, int]:
     """The quiet orders by what happens to them besides the window's release."""
     found = {"merchant's hold too": 0, "shipped once released": 0, "only released": 0}
@@ -1005,6 +1333,35 @@ def quiet_roles(plan: Plan) -> dict[str, int]:
         )
         found[role] += 1
     return found
+
+
+def sent_to_shopify(request_id: int) -> bool:
+    """Has the portal's `returnRequest` for this request left (once at least)?"""
+    from django.db import close_old_connections
+
+    from cancellations.models import ShopifyMutation
+
+    close_old_connections()
+    return ShopifyMutation.objects.filter(
+        request_id=request_id,
+        operation=ShopifyMutation.Operation.RETURN_REQUEST,
+        first_sent_at__isnull=False,
+    ).exists()
+
+
+def still_to_send() -> tuple[int, int]:
+    """What settled requests still owe: rejected returns whose decline is not yet in Shopify (pushed in
+    place, after the rejection), and withdrawals whose acknowledgement is not sent yet."""
+    from cancellations.models import Request, ShopifyMutation, Withdrawal
+
+    declines = (
+        Request.objects.filter(
+            state=Request.State.REJECTED, mutations__state__in=ShopifyMutation.UNSETTLED_STATES
+        )
+        .distinct()
+        .count()
+    )
+    return declines, Withdrawal.objects.filter(acknowledged_at__isnull=True).count()
 
 
 def held_after_settling() -> int:
@@ -1075,6 +1432,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         for item in items[:20]:
             log(f"{kind}: {item}")
+    for line in verdict.kind_lines():
+        log(f"by kind: {line}")
     print(verdict.line, flush=True)
     return 0 if verdict.ok else 1
 

@@ -16,6 +16,9 @@ CANCELLATIONS_PUSH_VERIFY_SECONDS = 1.0
 CANCELLATIONS_JOB_POLL_INTERVAL_SECONDS = 0.2
 CANCELLATIONS_SWEEP_GRACE_SECONDS = 10.0
 CANCELLATIONS_NOTIFICATION_GRACE_SECONDS = 10.0
+# An undecided return is read from Shopify again this long after the last look (production: every 5
+# minutes), in case the webhook saying the store decided it in Shopify's admin was dropped.
+CANCELLATIONS_RETURN_CHECK_SECONDS = 30.0
 
 # Beat at soak speed: the sweeper every 5 s, the webhook retry sweep and the fulfilment holds' sweep (windows
 # closed) every 10 s, incremental sync every 30 s.
@@ -30,9 +33,10 @@ CELERY_BEAT_SCHEDULE = {
     for name, entry in _PRODUCTION_BEAT.items()
 }
 
-# Thousands of e-mails are rendered and handed to a backend that drops them (their outbox is still
-# claimed and re-driven like in production).
-EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# Thousands of e-mails are rendered and handed to a backend that writes one line per e-mail (recipients,
+# subject) to the run's mail file (`soak.mail`), which the reconciliation counts; their outbox is still
+# claimed and re-driven like in production.
+EMAIL_BACKEND = "soak.mail.CapturingEmailBackend"
 # No collectstatic before a soak: plain static storage even with DEBUG off.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -79,3 +79,13 @@ def test_a_returns_body_without_the_returns_id_is_refused(
 
     assert not WebhookDelivery.objects.exists()
     assert changed == []
+
+
+def test_a_requests_marker_does_not_match_a_longer_request_number():
+    from shopify_sync.returns import OrderReturnables, ReturnState
+
+    theirs = ReturnState("gid://shopify/Return/57", "#1001-R1", "REQUESTED", ("Self-service request #57: x",))
+    mine = ReturnState("gid://shopify/Return/5", "#1001-R2", "REQUESTED", ("Self-service request #5",))
+    returns = OrderReturnables(lines=(), returns=(theirs, mine))
+    assert returns.marked("Self-service request #5") is mine
+    assert OrderReturnables(lines=(), returns=(theirs,)).marked("Self-service request #5") is None

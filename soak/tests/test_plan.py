@@ -1,4 +1,5 @@
-"""The soak's plan: seeded, the mix it promises, and item edits the default policy accepts."""
+"""The soak's plan: seeded, the mix it promises, item edits the default policy accepts, returns of what
+shipped, withdrawals and guests."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from decimal import Decimal
 
 import pytest
 
-from soak.plan import CATALOGUE, CATALOGUE_BY_TITLE, PlannedRequest, line_price, make_plan
+from soak.plan import (
+    CATALOGUE,
+    CATALOGUE_BY_TITLE,
+    RETURN_DECISIONS,
+    WINDOW_MINUTES,
+    PlannedRequest,
+    block_auto_returns,
+    block_moderated,
+    line_price,
+    make_plan,
+)
 
 NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 
@@ -118,6 +129,10 @@ def test_a_swap_is_only_planned_within_a_no_dearer_variant():
 def test_every_requested_order_stays_in_its_windows_for_a_whole_run(plan):
     for request in plan.requests:
         assert not request.order.quiet
+        if request.order.shipped or request.order.processed_at < NOW - timedelta(minutes=WINDOW_MINUTES):
+            # a return, or a withdrawal after every window closed (it overrides them)
+            assert request.kind in ("return", "withdrawal")
+            continue
         assert plan.window_end(request.order) > NOW + timedelta(minutes=12)  # the budget, and its alarm
 
 
@@ -152,3 +167,74 @@ def test_a_merchants_hold_is_on_some_requested_orders_but_never_on_one_the_store
     assert 0.01 <= len(held) / len(requested) <= 0.05
     assert not {order.index for order in held} & shipped
     assert shipped  # the merchant releases the portal's hold on these, and the store ships them
+
+
+# -- returns, withdrawals, guests ----------------------------------------------------------------------------
+
+
+def test_returns_withdrawals_and_guests_join_the_mix_in_their_shares(plan):
+    kinds = Counter(request.kind for request in plan.requests)
+    guests = [request for request in plan.requests if request.order.guest]
+
+    assert 0.08 <= kinds["return"] / 2000 <= 0.12
+    assert 0.04 <= kinds["withdrawal"] / 2000 <= 0.07
+    assert 0.07 <= len(guests) / 2000 <= 0.13
+    assert {request.kind for request in guests} == {
+        "cancel",
+        "address_change",
+        "item_edit",
+        "return",
+        "withdrawal",
+    }
+    assert not {request.order.email for request in guests} & set(plan.shopper_emails)  # no account
+
+
+def test_a_return_is_of_what_shipped_days_before_some_of_each_line_at_most():
+    plan = make_plan(requests=2000, seed=42, now=NOW)
+    for request in (request for request in plan.requests if request.kind == "return"):
+        order = request.order
+        assert order.shipped in ("all", "first_line") and request.returns
+        assert NOW - timedelta(days=7) < order.processed_at < NOW - timedelta(days=1)
+        shipped = {line["title"]: line["quantity"] for line in order.shipped_lines()}
+        assert all(0 < quantity <= shipped[title] for title, quantity in request.returns.items())
+        assert request.reason_code and not request.fulfil and not order.merchant_hold
+    partly = [r.order for r in plan.requests if r.kind == "return" and r.order.shipped == "first_line"]
+    assert partly and all(len(order.line_items) > 1 for order in partly)
+
+
+def test_returns_are_approved_by_the_policy_in_every_other_block_and_decided_in_turn_in_the_others(plan):
+    decided: Counter[str] = Counter()
+    for request in plan.requests:
+        if request.kind == "return" or (request.kind == "withdrawal" and request.order.shipped):
+            if block_auto_returns(request.block):
+                assert request.decision == "auto" and not request.moderated
+            else:
+                assert request.decision in RETURN_DECISIONS
+                assert request.moderated == (request.decision in ("approve", "reject"))
+            decided[request.decision] += 1
+    assert max(decided[way] for way in RETURN_DECISIONS) - min(decided[way] for way in RETURN_DECISIONS) <= 1
+    assert decided["auto"] > 0
+    assert not any(block_auto_returns(block) and block_moderated(block) for block in range(200))
+
+
+def test_withdrawals_come_in_each_flavour_and_are_refunded_in_full(plan):
+    withdrawals = [request for request in plan.requests if request.kind == "withdrawal"]
+    shipped = Counter(request.order.shipped for request in withdrawals)
+    late = [
+        request
+        for request in withdrawals
+        if not request.order.shipped and request.order.processed_at < NOW - timedelta(minutes=WINDOW_MINUTES)
+    ]
+
+    assert shipped[""] and shipped["all"] and shipped["first_line"]
+    assert late and len(late) < shipped[""]  # some after every window closed, some within
+    assert all(request.decision == "full" for request in withdrawals if not request.order.shipped)
+
+
+def test_one_return_or_withdrawal_in_six_is_confirmed_twice_at_once(plan):
+    doubled = [request for request in plan.requests if request.twice]
+
+    assert {request.kind for request in doubled} == {"return", "withdrawal"}
+    assert len(doubled) == pytest.approx(
+        sum(r.kind in ("return", "withdrawal") for r in plan.requests) / 6, abs=1
+    )

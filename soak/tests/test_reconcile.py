@@ -429,3 +429,219 @@ def test_a_merchants_hold_must_outlive_every_release_of_ours():
 )
 def test_a_release_is_told_by_who_released_it(because, who):
     assert released_by(because) == who
+
+
+# -- returns: two mugs shipped (fulfillment line item 31); the shopper sends one back ---------------------
+
+FLI = 31
+
+
+def _return_request(**fields) -> dict:
+    return (
+        _request(
+            kind="return",
+            refund="none",
+            return_lines=[
+                {"fulfillment_line_item_gid": f"gid://shopify/FulfillmentLineItem/{FLI}", "quantity": 1}
+            ],
+            reason_code="SIZE_TOO_SMALL",
+        )
+        | fields
+    )
+
+
+def _return(status: str, request_id: int = 7, quantity: int = 1, note: str | None = None) -> dict:
+    return {
+        "id": 90 + request_id,
+        "name": f"#1001-R{request_id}",
+        "status": status,
+        "line_items": [
+            {
+                "fulfillment_line_item_id": FLI,
+                "quantity": quantity,
+                "return_reason": "size_too_small",
+                "customer_note": f"Self-service request #{request_id}: too small",
+            }
+        ],
+        "decline": {"reason": "other", "note": note} if status == "declined" else None,
+    }
+
+
+def _asked(request_id: int = 7, outcome: str = "ok") -> dict:
+    return {
+        "operation": "returnRequest",
+        "outcome": outcome,
+        "variables": {
+            "input": {
+                "orderId": GID,
+                "returnLineItems": [{"customerNote": f"Self-service request #{request_id}: too small"}],
+            }
+        },
+    }
+
+
+def _return_verdict(request: dict, returns: list[dict], calls: list[dict] | None = None, **kwargs):
+    shipped = {"cancelled_at": None, "fulfillment_status": "fulfilled", "financial_status": "paid"}
+    return reconcile(
+        requests=[request],
+        mirror={GID: _mirror(**shipped)},
+        store_orders={GID: _store(**shipped, refunds=[], returns=returns)},
+        calls=calls if calls is not None else [_asked()] * len(returns),
+        **kwargs,
+    )
+
+
+def test_returns_the_store_shows_as_decided_are_all_zero():
+    approved = _return_verdict(_return_request(), [_return("open")])
+    declined = _return_verdict(
+        _return_request(state="rejected", decision_message="Worn"), [_return("declined", note="Worn")]
+    )
+    before_shopify = _return_verdict(_return_request(state="rejected", decision_message="Worn"), [])
+    # …and request #70's return is not request #7's
+    other = _return_verdict(_return_request(id=70), [_return("open", request_id=70)])
+
+    for verdict in (approved, declined, before_shopify, other):
+        assert verdict.ok, (verdict.lost, verdict.duplicated, verdict.mismatched)
+    assert approved.kinds["return"] == Counter({"requests": 1})
+    assert declined.returns == Counter({"rejected: declined in Shopify": 1})
+
+
+def test_two_returns_or_two_applied_requests_for_one_request_are_a_duplicate():
+    two = _return_verdict(_return_request(), [_return("open"), _return("requested")])
+    twice_asked = _return_verdict(_return_request(), [_return("open")], [_asked(), _asked()])
+    faulted = _return_verdict(
+        _return_request(), [_return("open")], [_asked(), _asked(outcome="fault:timeout")]
+    )
+
+    assert len(two.duplicated) == 1 and "2 returns in Shopify" in two.duplicated[0]
+    assert two.kinds["return"]["duplicated"] == 1
+    assert len(twice_asked.duplicated) == 1
+    assert faulted.ok
+
+
+@pytest.mark.parametrize(
+    ("asked", "returns", "expected"),
+    [
+        (_return_request(), [], "Shopify shows no return"),
+        (_return_request(), [_return("requested")], "the return requested"),
+        (_return_request(), [_return("open", quantity=2)], "holds {31: 2}"),
+        (_return_request(reason_code="UNWANTED"), [_return("open")], "reason"),
+        (_return_request(state="rejected", decision_message="Worn"), [_return("requested")], "is requested"),
+        (_return_request(state="rejected", decision_message="Worn"), [_return("declined", note="?")], "says"),
+        (_return_request(state="failed", failure_code="shopify_refused"), [_return("open")], "is open"),
+    ],
+)
+def test_a_return_the_store_shows_otherwise_is_a_mismatch(asked, returns, expected):
+    verdict = _return_verdict(asked, returns)
+
+    assert len(verdict.mismatched) == 1 and expected in verdict.mismatched[0], verdict.mismatched
+
+
+def test_a_return_no_return_request_asked_for_is_a_mismatch():
+    unmarked = _return("open") | {"line_items": [_return("open")["line_items"][0] | {"customer_note": ""}]}
+    verdict = _return_verdict(_return_request(), [_return("open"), unmarked], [_asked()])
+    cancels = _verdict(store=_store(returns=[_return("requested")]))
+
+    assert verdict.mismatched == [
+        f"#1001 {GID}: return #1001-R7 (open) names no request, which is no return request of it"
+    ]
+    assert len(cancels.mismatched) == 1 and "names #7, which is no return request" in cancels.mismatched[0]
+
+
+# -- withdrawals and guests ---------------------------------------------------------------------------------
+
+ACK = "We received your withdrawal from order #1001"
+
+
+def _withdrawal(**fields) -> dict:
+    row = {
+        "id": 3,
+        "order__shopify_gid": GID,
+        "request_id": 7,
+        "email": "ada@example.com",
+        "acknowledged_at": NOW,
+        "acknowledgement_subject": ACK,
+    }
+    row.update(fields)
+    return row
+
+
+def _withdrawal_verdict(request=None, rows=None, mail=None, withdrawn=None, store=None):
+    request = request if request is not None else _request(is_withdrawal=True)
+    return reconcile(
+        requests=[request],
+        mirror={GID: _mirror()},
+        store_orders={GID: store if store is not None else _store(total_price="50.00", refunds=[_full(50)])},
+        calls=[CANCEL_OK],
+        withdrawals=rows if rows is not None else [_withdrawal()],
+        withdrawn=withdrawn if withdrawn is not None else {GID: False},
+        mail=mail if mail is not None else [{"to": ["Ada@example.com"], "subject": ACK}],
+    )
+
+
+def _full(amount: int) -> dict:
+    return {
+        "note": "Self-service request #7",
+        "transactions": [{"kind": "refund", "status": "success", "amount": str(amount)}],
+    }
+
+
+def test_a_withdrawal_recorded_once_refunded_in_full_and_acknowledged_once_is_all_zero():
+    verdict = _withdrawal_verdict()
+
+    assert verdict.ok, (verdict.lost, verdict.duplicated, verdict.mismatched)
+    assert verdict.kinds["withdrawal (cancel)"] == Counter({"requests": 1})
+    assert verdict.states == Counter({"withdrawal (cancel) completed": 1})
+
+
+def test_an_acknowledgement_never_sent_is_lost_and_one_sent_twice_a_duplicate():
+    unsent = _withdrawal_verdict(mail=[{"to": ["ada@example.com"], "subject": "Your request was approved"}])
+    twice = _withdrawal_verdict(mail=[{"to": ["ada@example.com"], "subject": ACK}] * 2)
+    unclaimed = _withdrawal_verdict(rows=[_withdrawal(acknowledged_at=None)])
+
+    assert (
+        len(unsent.lost) == 1 and "1 withdrawals acknowledged to ada@example.com, 0 e-mails" in unsent.lost[0]
+    )
+    assert len(twice.duplicated) == 1 and unsent.kinds["withdrawal (cancel)"]["lost"] == 1
+    assert len(unclaimed.lost) == 1 and "never sent" in unclaimed.lost[0]
+
+
+def test_a_withdrawal_recorded_twice_or_not_at_all_or_as_the_wrong_kind_is_counted():
+    twice = _withdrawal_verdict(
+        rows=[_withdrawal(), _withdrawal(id=4)], mail=[{"to": ["ada@example.com"], "subject": ACK}] * 2
+    )
+    unrecorded = _withdrawal_verdict(rows=[])
+    shipped = _withdrawal_verdict(withdrawn={GID: True})
+    partial = _withdrawal_verdict(store=_store(total_price="50.00", refunds=[_full(20)]))
+
+    assert len(twice.duplicated) == 1 and "2 withdrawals recorded" in twice.duplicated[0]
+    assert len(unrecorded.lost) == 1 and len(unrecorded.mismatched) == 1
+    assert len(shipped.mismatched) == 1 and "became a cancel request" in shipped.mismatched[0]
+    assert len(partial.mismatched) == 1 and "refunded 20 of the order's 50.00" in partial.mismatched[0]
+
+
+def test_a_guests_request_belongs_to_no_account_and_counts_as_a_guests_too():
+    guest = _request(shopper_id=None, shopper_email="guest@example.com")
+    claimed = _request(shopper_id=12, shopper_email="guest@example.com")
+
+    ok = reconcile(
+        requests=[guest],
+        mirror={GID: _mirror()},
+        store_orders={GID: _store()},
+        calls=[CANCEL_OK],
+        guest_orders={GID},
+    )
+    wrong = reconcile(
+        requests=[claimed],
+        mirror={GID: _mirror()},
+        store_orders={GID: _store()},
+        calls=[CANCEL_OK],
+        guest_orders={GID},
+    )
+
+    assert ok.ok and ok.kinds["guest"] == Counter({"requests": 1}) and ok.kinds["cancel"]["requests"] == 1
+    assert len(wrong.mismatched) == 1 and wrong.kinds["guest"]["mismatched"] == 1
+    assert wrong.kind_lines() == [
+        "cancel: 1 requests, 0 lost, 0 duplicated, 1 mismatched",
+        "guest: 1 requests, 0 lost, 0 duplicated, 1 mismatched",
+    ]

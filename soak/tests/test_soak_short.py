@@ -51,5 +51,8 @@ def test_the_short_soak_loses_duplicates_and_mismatches_nothing(tmp_path):
     report = (tmp_path / "SOAK.md").read_text()
     assert (requests, lost, duplicated, mismatched) == (200, 0, 0, 0), report
     assert "| item_edit completed |" in report  # the third kind is in the mix
+    for kind in ("return", "withdrawal (cancel)", "withdrawal (return)", "guest"):  # and the newer ones,
+        assert f"| {kind} | " in report  # each reconciled on its own: requests, lost, duplicated, mismatched
+    assert "| return completed |" in report and "| return rejected |" in report
     assert "## Fulfilment holds" in report and "by window closed" in report  # the beat released some
     assert finished.returncode == 0, finished.stderr[-3000:]
