@@ -19,6 +19,11 @@ from cancellations.services.withdrawals import withdrawal_acknowledge, withdrawa
 from shopify_sync.enqueue import broker_has_backlog
 from shopify_sync.errors import ShopifyTransientError
 
+# Redis priority (0 first; settings.CELERY_TASK_DEFAULT_PRIORITY is 6) of the tasks that must not wait
+# behind a backlog of webhooks and e-mails: a hold that keeps an order from the warehouse after its reason
+# has gone, the acknowledgement the law wants sent at once. The push (0) still goes first.
+AHEAD_OF_THE_REST = 3
+
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, priority=0)  # ahead of the rest: see settings
 def push_request(self, request_id: int) -> str:
@@ -47,7 +52,7 @@ def send_request_event_emails(self, event_id: int) -> int:
         raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8, priority=AHEAD_OF_THE_REST)
 def acknowledge_withdrawal(self, withdrawal_id: int) -> bool:
     try:
         return withdrawal_acknowledge(withdrawal_id=withdrawal_id)
@@ -81,7 +86,7 @@ def follow_return(self, request_id: int) -> str:
 _HOLD_RETRIES = {"max_retries": 8}
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@shared_task(bind=True, acks_late=True, ignore_result=True, priority=AHEAD_OF_THE_REST)
 def hold_fulfilment(self, order_id: int) -> int:
     try:
         return holds.holds_place(order_id=order_id)
@@ -89,7 +94,7 @@ def hold_fulfilment(self, order_id: int) -> int:
         raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600), **_HOLD_RETRIES) from exc
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@shared_task(bind=True, acks_late=True, ignore_result=True, priority=AHEAD_OF_THE_REST)
 def release_fulfilment_holds(self, order_id: int, because: str) -> int:
     try:
         return holds.holds_release(order_id=order_id, because=because)
@@ -97,7 +102,7 @@ def release_fulfilment_holds(self, order_id: int, because: str) -> int:
         raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600), **_HOLD_RETRIES) from exc
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@shared_task(bind=True, acks_late=True, ignore_result=True, priority=AHEAD_OF_THE_REST)
 def release_holds_after_request(self, request_id: int) -> None:
     try:
         holds.holds_after_request(request_id=request_id)

@@ -1,8 +1,9 @@
 """The one place that speaks to Shopify's Admin GraphQL API.
 
-A `requests.Session` with connect and read timeouts, the token header and the pinned API version; the
-GraphQL documents live in `shopify_sync/graphql/*.graphql`. Answers come back as the typed objects of
-`shopify_sync.types`; failures as the exceptions of `shopify_sync.errors`.
+A `requests.Session` (one per thread, kept across clients, so connections are reused) with connect and
+read timeouts, the token header and the pinned API version; the GraphQL documents live in
+`shopify_sync/graphql/*.graphql`. Answers come back as the typed objects of `shopify_sync.types`;
+failures as the exceptions of `shopify_sync.errors`.
 
 Retries: queries are retried on 5xx, timeouts and connection failures with exponential backoff and full
 jitter, a bounded number of times. Mutations are not: a mutation that got no answer may have happened, and a
@@ -15,8 +16,10 @@ locked, gone: `ShopifyShopUnavailable`) is never retried: nothing changes until 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -221,6 +224,23 @@ class GiftCardRecord:
     customer_gid: str | None
 
 
+_local = threading.local()
+
+
+def shared_session() -> requests.Session:
+    """This thread's HTTP session, kept across clients: a client is made per task or page, and a new
+    session each time opened a new connection (and, to Shopify, a new TLS handshake) for every call.
+    Per thread, since a session is not thread-safe; per process, since a forked worker must not share
+    its parent's sockets."""
+    pid = os.getpid()
+    session = getattr(_local, "session", None)
+    if session is None or _local.pid != pid:
+        session = requests.Session()
+        session.headers.update({"Content-Type": "application/json"})
+        _local.session, _local.pid = session, pid
+    return session
+
+
 class ShopifyClient:
     def __init__(
         self,
@@ -254,8 +274,7 @@ class ShopifyClient:
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self.bucket = bucket or CostBucket(sleep=sleep)
-        self.session = session or requests.Session()
-        self.session.headers.update({"Content-Type": "application/json"})
+        self.session = session or shared_session()
         # Requested cost of each operation we have sent, by operation and page size: the bucket must hold
         # this much before we send it again.
         self._known_costs: dict[tuple[str, int | None], int] = {}

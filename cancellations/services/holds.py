@@ -172,6 +172,13 @@ def holds_release(
     if not holds:
         return 0
     order = Order.objects.select_related("shop").get(pk=order_id)
+    if order.cancelled_at is not None:
+        # A cancel ends the order's fulfilment orders (cancelled, or closed where some shipped) and every
+        # hold on them goes too: nothing is left to release, so no call is made, only the record.
+        FulfilmentHold.objects.filter(
+            pk__in=[hold.pk for hold in holds], state=FulfilmentHold.State.HELD
+        ).update(state=FulfilmentHold.State.RELEASED, released_at=now, released_because=because[:200])
+        return 0
     client = client or client_for(order.shop)
     live = {fo.id: fo for fo in fulfillment_orders_read(order=order, client=client) or []}
     released = 0

@@ -130,6 +130,23 @@ def test_a_merchant_released_hold_is_recorded_without_a_call(holding, shopify, s
     ] == []
 
 
+def test_a_cancelled_orders_hold_is_recorded_released_without_a_call(holding, shopper, shopify, store_order):
+    order = store_order()
+    holds_place(order_id=order.pk, client=fast_client())
+    request = push(request_submit(order=order, shopper=shopper, kind="cancel", reason_code="changed_my_mind"))
+    assert request.state == Request.State.COMPLETED
+    # The cancel ended the fulfilment order, and our hold with it.
+    [fo] = fulfillment_orders(order)
+    assert fo.status in ("CANCELLED", "CLOSED") and fo.holds == ()
+    client = fast_client()
+
+    assert holds_release(order_id=order.pk, because=f"request #{request.pk} completed", client=client) == 0
+
+    assert client.requests_sent == 0  # nothing left to release: Shopify is not asked
+    hold = FulfilmentHold.objects.get()
+    assert hold.state == FulfilmentHold.State.RELEASED and hold.released_because.startswith("request #")
+
+
 def test_mirroring_a_new_order_queues_its_hold(holding, shopify, shop, django_capture_on_commit_callbacks):
     created = shopify.create_order(
         email="new@example.com", line_items=[{"title": "Mug", "quantity": 1, "price": "9.00"}]
