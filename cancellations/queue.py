@@ -5,7 +5,14 @@ that call these."""
 
 from __future__ import annotations
 
-from shopify_sync.enqueue import enqueue, enqueue_on_commit
+from shopify_sync.enqueue import enqueue, enqueue_on_commit, enqueue_unless_queued
+
+# Redis priorities (0 first; every other task runs at settings.CELERY_TASK_DEFAULT_PRIORITY, 6). A push of
+# a decision to Shopify goes first; then the tasks that must not wait behind a backlog of webhooks and
+# e-mails: a hold that keeps an order from the warehouse after its reason has gone, the acknowledgement
+# the law wants sent at once.
+PUSH_PRIORITY = 0
+AHEAD_OF_THE_REST = 3
 
 
 def enqueue_push(request_id: int) -> bool:
@@ -44,12 +51,6 @@ def enqueue_notification_on_commit(event_id: int) -> None:
     enqueue_on_commit(send_request_event_emails, event_id)
 
 
-def enqueue_hold(order_id: int) -> bool:
-    from cancellations.tasks import hold_fulfilment
-
-    return enqueue(hold_fulfilment, order_id)
-
-
 def enqueue_hold_on_commit(order_id: int) -> None:
     from cancellations.tasks import hold_fulfilment
 
@@ -60,6 +61,24 @@ def enqueue_hold_release(order_id: int, because: str) -> bool:
     from cancellations.tasks import release_fulfilment_holds
 
     return enqueue(release_fulfilment_holds, order_id, because)
+
+
+# A sweep queues an order's hold task at most once in this long: a copy may still be waiting its turn.
+HOLD_SWEEP_REQUEUE_SECONDS = 120
+
+
+def enqueue_hold_from_sweep(order_id: int) -> bool:
+    from cancellations.tasks import hold_fulfilment
+
+    return enqueue_unless_queued(hold_fulfilment, order_id, within=HOLD_SWEEP_REQUEUE_SECONDS)
+
+
+def enqueue_hold_release_from_sweep(order_id: int, because: str) -> bool:
+    from cancellations.tasks import release_fulfilment_holds
+
+    return enqueue_unless_queued(
+        release_fulfilment_holds, order_id, because, within=HOLD_SWEEP_REQUEUE_SECONDS
+    )
 
 
 def enqueue_holds_after_request_on_commit(request_id: int) -> None:

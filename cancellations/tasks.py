@@ -9,23 +9,22 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from cancellations.notifications import request_event_notify
-from cancellations.queue import enqueue_hold, enqueue_hold_release
+from cancellations.queue import (
+    AHEAD_OF_THE_REST,
+    PUSH_PRIORITY,
+    enqueue_hold_from_sweep,
+    enqueue_hold_release_from_sweep,
+)
 from cancellations.services import holds
 from cancellations.services.offers import bonuses_issue
 from cancellations.services.push import request_push
 from cancellations.services.returns import return_follow_shopify
 from cancellations.services.sweep import requests_sweep
 from cancellations.services.withdrawals import withdrawal_acknowledge, withdrawal_acknowledgements_requeue
-from shopify_sync.enqueue import broker_has_backlog
 from shopify_sync.errors import ShopifyTransientError
 
-# Redis priority (0 first; settings.CELERY_TASK_DEFAULT_PRIORITY is 6) of the tasks that must not wait
-# behind a backlog of webhooks and e-mails: a hold that keeps an order from the warehouse after its reason
-# has gone, the acknowledgement the law wants sent at once. The push (0) still goes first.
-AHEAD_OF_THE_REST = 3
 
-
-@shared_task(bind=True, acks_late=True, ignore_result=True, priority=0)  # ahead of the rest: see settings
+@shared_task(bind=True, acks_late=True, ignore_result=True, priority=PUSH_PRIORITY)
 def push_request(self, request_id: int) -> str:
     """One push attempt; when it asks for another (backoff, a job still running), schedule it. If the
     broker refuses the retry, the request's `due_at` is set and the sweeper sends it later."""
@@ -113,15 +112,14 @@ def release_holds_after_request(self, request_id: int) -> None:
 @shared_task(ignore_result=True)
 def sweep_fulfilment_holds() -> dict[str, int]:
     """Every minute: release the holds whose windows are over; place the ones a lost task never did;
-    issue the bonuses left waiting."""
-    if broker_has_backlog():  # what it would queue is most likely queued already
-        return {"releases_queued": 0, "holds_queued": 0, "bonuses_issued": 0}
-    due = holds.holds_due()
-    for order_id in due:
-        enqueue_hold_release(order_id, "the self-service window closed")
-    missing = holds.orders_to_hold(None, now=timezone.now())
-    for order_id in missing:
-        enqueue_hold(order_id)
+    issue the bonuses left waiting. Unlike the other sweeps it does not wait for a backlog to clear: its
+    tasks go ahead of it (priority), and each order's is queued once per HOLD_SWEEP_REQUEUE_SECONDS."""
+    now = timezone.now()
+    releases = sum(
+        enqueue_hold_release_from_sweep(order_id, "the self-service window closed")
+        for order_id in holds.holds_due(now)
+    )
+    placed = sum(enqueue_hold_from_sweep(order_id) for order_id in holds.orders_to_hold(None, now=now))
     # Bonuses of shipped orders the mirror's receiver did not issue (the policy's offer since turned off).
     bonuses = bonuses_issue(order_ids=None)
-    return {"releases_queued": len(due), "holds_queued": len(missing), "bonuses_issued": bonuses}
+    return {"releases_queued": releases, "holds_queued": placed, "bonuses_issued": bonuses}

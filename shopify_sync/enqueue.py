@@ -12,17 +12,23 @@ The sweeps ask `broker_has_backlog` first: while the queue holds more than a swe
 tasks, what a sweep would re-queue is most likely among them, and adding copies behind them only makes
 the wait longer (a backlog older than the sweep's grace would otherwise grow by a copy a minute).
 
+A sweep whose tasks run ahead of that backlog (a higher priority: the fulfilment holds) cannot wait for
+it to clear, so it marks what it queued instead (`enqueue_unless_queued`): each task once in a while,
+again only when the mark has expired (its copy was lost with the broker, or ran and found work left).
+
 It lives in `shopify_sync`, the lowest of the apps, so that `cancellations` and `portal` use it too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from celery import Task, current_app
+from django.core.cache import cache
 from django.db import transaction
 from kombu import Queue
 from kombu.exceptions import ChannelError
@@ -42,6 +48,24 @@ def enqueue(task: Task, *args: Any, on_failure: Callable[[], None] | None = None
     return True
 
 
+def enqueue_unless_queued(task: Task, *args: Any, within: float) -> bool:
+    """`enqueue`, unless this task with these arguments was queued here in the last `within` seconds (a
+    mark in the cache; a broker that restarted empty usually took the marks with it). False when
+    marked or when the broker would not take it (the mark is then dropped, for the next sweep)."""
+    key = enqueued_mark(task, *args)
+    if not cache.add(key, 1, timeout=within):
+        return False
+    if enqueue(task, *args):
+        return True
+    cache.delete(key)
+    return False
+
+
+def enqueued_mark(task: Task, *args: Any) -> str:
+    """The cache key `enqueue_unless_queued` marks this task with these arguments by."""
+    return "enqueued:" + hashlib.sha256(repr((task.name, args)).encode()).hexdigest()
+
+
 def enqueue_on_commit(task: Task, *args: Any, on_failure: Callable[[], None] | None = None) -> None:
     """`enqueue` once the current transaction commits (at once in autocommit)."""
     transaction.on_commit(partial(enqueue, task, *args, on_failure=on_failure))
@@ -51,12 +75,21 @@ def enqueue_on_commit(task: Task, *args: Any, on_failure: Callable[[], None] | N
 SWEEP_BACKLOG_LIMIT = 200
 
 
-def broker_backlog() -> int | None:
-    """How many tasks wait in the default queue; None when the broker cannot say (it is down)."""
+def broker_backlog(up_to_priority: int | None = None) -> int | None:
+    """How many tasks wait in the default queue (with `up_to_priority`, only those a worker takes before
+    or with a task of that priority); None when the broker cannot say (it is down)."""
     app = current_app
     try:
         with app.connection_for_read() as connection:
-            queue = Queue(app.conf.task_default_queue).bind(connection.default_channel)
+            channel = connection.default_channel
+            if up_to_priority is not None and hasattr(channel, "_q_for_pri"):
+                # Redis keeps a list per priority step and serves the lower steps first; kombu names them
+                # (a private helper, stable for years). The file broker has no priorities: all count.
+                name = app.conf.task_default_queue
+                with channel.conn_or_acquire() as client:
+                    steps = [step for step in channel.priority_steps if step <= up_to_priority]
+                    return sum(int(client.llen(channel._q_for_pri(name, step))) for step in steps)
+            queue = Queue(app.conf.task_default_queue).bind(channel)
             declared = queue.queue_declare(passive=True)
     except ChannelError:  # the queue does not exist: Redis drops an emptied list
         return 0
@@ -66,9 +99,11 @@ def broker_backlog() -> int | None:
     return int(declared.message_count)  # type: ignore[union-attr]
 
 
-def broker_has_backlog(limit: int = SWEEP_BACKLOG_LIMIT) -> bool:
-    """Whether a sweep should wait: more than `limit` tasks are queued and not yet taken."""
-    waiting = broker_backlog()
+def broker_has_backlog(limit: int = SWEEP_BACKLOG_LIMIT, *, up_to_priority: int | None = None) -> bool:
+    """Whether a sweep should wait: more than `limit` tasks are queued and not yet taken (of those, with
+    `up_to_priority`, only the ones ahead of or level with the sweep's own tasks: a backlog of e-mails
+    does not delay a push, so it need not delay the push's re-queueing either)."""
+    waiting = broker_backlog(up_to_priority)
     if waiting is not None and waiting > limit:
         logger.info("%d tasks wait in the queue; the sweep re-queues nothing this time", waiting)
         return True

@@ -105,7 +105,7 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--minutes", type=float, default=10, help="hard time budget, everything included (10)"
     )
-    parser.add_argument("--redis-outage-seconds", type=float, default=30, help="how long Redis is down (30)")
+    parser.add_argument("--redis-outage-seconds", type=float, default=60, help="how long Redis is down (60)")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (2)")
     parser.add_argument(
         "--fault-rate", type=float, default=0.1, help="share of Admin API calls failing (0.1)"
@@ -240,6 +240,7 @@ class Soak:
         self.warehouse_stop = threading.Event()  # the drain is over: stop looking at held orders
         self.killed: set[str] = set()
         self.crashes: list[str] = []
+        self.workers_ok = False  # set by check_workers at the end
         self.supervisor_stop = threading.Event()
 
     @property
@@ -1136,6 +1137,22 @@ class Soak:
         if unacknowledged:
             log(f"{unacknowledged} withdrawals still unacknowledged at the end of the time budget")
 
+    def check_workers(self) -> None:
+        """Every worker not killed on purpose is running and answers at the end: none gave up on Redis
+        during its outage (production's supervisor would restart one that did, so the run goes on; the
+        soak still fails)."""
+        from portal.celery import app
+
+        running = [w for w in self.workers if w.name not in self.killed and w.alive()]
+        answering = len(app.control.ping(timeout=2.0) or [])
+        self.workers_ok = not self.crashes and answering >= len(running) >= self.options.workers
+        self.notes.append(
+            f"workers at the end: {', '.join(w.name for w in running)} running, {answering} answering a ping"
+            + ("" if self.crashes else "; none exited by itself")
+        )
+        if not self.workers_ok:
+            log("a worker exited by itself or stopped answering: " + ("; ".join(self.crashes) or "no ping"))
+
     def final_sync(self) -> None:
         from shopify_sync import sync
         from shopify_sync.models import WebhookDelivery
@@ -1282,6 +1299,7 @@ class Soak:
             self.drain()
         with self.timeline.phase("final sync"):
             self.final_sync()
+        self.check_workers()
         with self.timeline.phase("reconciliation"):
             verdict = self.verdict()
         from shopify_sync.models import ShopAccess
@@ -1435,7 +1453,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in verdict.kind_lines():
         log(f"by kind: {line}")
     print(verdict.line, flush=True)
-    return 0 if verdict.ok else 1
+    return 0 if verdict.ok and soak.workers_ok else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

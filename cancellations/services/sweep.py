@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cancellations import conf
 from cancellations.models import Request, RequestEvent, ShopifyMutation
-from cancellations.queue import enqueue_notification, enqueue_push, enqueue_return_follow
+from cancellations.queue import PUSH_PRIORITY, enqueue_notification, enqueue_push, enqueue_return_follow
 from cancellations.services.returns import returns_due_for_check
 from shopify_sync.enqueue import broker_has_backlog
 
@@ -38,28 +38,13 @@ def requests_sweep(*, now: datetime | None = None, limit: int = 500) -> SweepRes
     e-mails whose event committed but were never sent; and a look at Shopify for undecided returns due
     one. Each re-queued request's due time moves on, so a slow queue is not flooded with copies. While the
     broker holds a backlog, it waits for the next run: what it would re-queue is most likely queued already
-    (`shopify_sync.enqueue.broker_has_backlog`)."""
-    if broker_has_backlog():
-        return SweepResult(pushes_queued=0, emails_queued=0)
+    (`shopify_sync.enqueue.broker_has_backlog`). Pushes go ahead of every other task, so for them only a
+    backlog of pushes counts: after a broker outage the webhooks and e-mails it held up fill the queue,
+    and the pushes refused meanwhile must not wait behind them too."""
     now = now or timezone.now()
-    overdue = now - timedelta(seconds=conf.sweep_grace_seconds())
-    unsettled = ShopifyMutation.objects.filter(
-        request=OuterRef("pk"), state__in=ShopifyMutation.UNSETTLED_STATES
-    )
-    pushable = Q(state__in=[Request.State.APPROVED, Request.State.PUSHING]) | (
-        Q(state__in=Request.PUSHED_IN_PLACE) & Q(Exists(unsettled))
-    )
-    due = list(
-        Request.objects.filter(pushable, due_at__lt=overdue)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    pushes = 0
-    for request_id in due:
-        if enqueue_push(request_id):
-            Request.objects.filter(pk=request_id, due_at__lt=overdue).update(due_at=now)
-            pushes += 1
+    pushes = 0 if broker_has_backlog(up_to_priority=PUSH_PRIORITY) else _pushes_requeue(now, limit)
+    if broker_has_backlog():
+        return SweepResult(pushes_queued=pushes, emails_queued=0)
     unsent = list(
         RequestEvent.objects.filter(
             notify=True,
@@ -81,3 +66,27 @@ def requests_sweep(*, now: datetime | None = None, limit: int = 500) -> SweepRes
             "sweeper re-queued %d pushes and %d e-mails, and looks at %d returns", pushes, emails, checks
         )
     return SweepResult(pushes_queued=pushes, emails_queued=emails, returns_checked=checks)
+
+
+def _pushes_requeue(now: datetime, limit: int) -> int:
+    """Approved or pushing requests overdue by the grace period, with a free or expired lease (and those
+    with calls to push in place), back on the queue; each one's due time moves on."""
+    overdue = now - timedelta(seconds=conf.sweep_grace_seconds())
+    unsettled = ShopifyMutation.objects.filter(
+        request=OuterRef("pk"), state__in=ShopifyMutation.UNSETTLED_STATES
+    )
+    pushable = Q(state__in=[Request.State.APPROVED, Request.State.PUSHING]) | (
+        Q(state__in=Request.PUSHED_IN_PLACE) & Q(Exists(unsettled))
+    )
+    due = list(
+        Request.objects.filter(pushable, due_at__lt=overdue)
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    pushes = 0
+    for request_id in due:
+        if enqueue_push(request_id):
+            Request.objects.filter(pk=request_id, due_at__lt=overdue).update(due_at=now)
+            pushes += 1
+    return pushes

@@ -3,10 +3,14 @@ closes, when a request settles or when a merchant says so; only our own hold, ne
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,11 +18,15 @@ from cancellations.errors import RequestNotAllowed
 from cancellations.models import FulfilmentHold, Request
 from cancellations.services import request_submit
 from cancellations.services.holds import HOLD_HANDLE, holds_due, holds_place, holds_release, orders_to_hold
+from cancellations.tasks import release_fulfilment_holds, sweep_fulfilment_holds
 from cancellations.tests.conftest import fast_client
 from cancellations.tests.test_push import NEW_ADDRESS, push
+from portal.tasks import ping
+from shopify_sync.enqueue import SWEEP_BACKLOG_LIMIT, enqueued_mark
 from shopify_sync.models import FulfillmentOrder
 from shopify_sync.services.fulfillment_orders import fulfillment_orders_read
 from shopify_sync.services.mirror import orders_upsert
+from shopify_sync.tests.conftest import celery_app_in_use
 
 
 @pytest.fixture
@@ -249,3 +257,41 @@ def test_the_holds_list_shows_why_a_hold_failed(holding, shopify, store_order, a
     page = admin_client.get(reverse("admin:cancellations_fulfilmenthold_changelist")).content.decode()
 
     assert "Not held" in page and "In progress" in page
+
+
+def _taken(app, queue: str) -> list[str]:
+    """The task names waiting in `queue`, in the order a worker would take them (emptying it)."""
+    taken = []
+    with app.connection_for_read() as connection:
+        waiting = connection.SimpleQueue(queue, no_ack=True)
+        with contextlib.suppress(waiting.Empty):
+            while True:
+                taken.append(waiting.get(timeout=0.5).headers["task"])
+        waiting.close()
+    return taken
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set (CI sets it): a real queue to fill")
+def test_the_hold_sweep_queues_each_release_once_ahead_of_a_backlog(holding, shopper, shopify, store_order):
+    order = store_order()
+    holds_place(order_id=order.pk, client=fast_client())
+    FulfilmentHold.objects.update(held_until=timezone.now() - timedelta(minutes=1))  # the window closed
+    queue = f"hold-sweep-test-{uuid.uuid4().hex}"
+    mark = enqueued_mark(release_fulfilment_holds, order.pk, "the self-service window closed")
+    cache.delete(mark)  # an earlier run's order of the same id
+    with celery_app_in_use(task_default_queue=queue) as app:
+        for _ in range(SWEEP_BACKLOG_LIMIT + 1):  # webhooks and e-mails the workers have not reached
+            ping.apply_async(retry=False)
+
+        first = sweep_fulfilment_holds()
+        again = sweep_fulfilment_holds()  # a minute later, the first copy still waiting
+
+        taken = _taken(app, queue)
+        cache.delete(mark)  # the broker restarted empty, and the marks went with it (or the mark expired)
+        after_outage = sweep_fulfilment_holds()
+        _taken(app, queue)
+
+    assert first["releases_queued"] == 1 and again["releases_queued"] == 0
+    assert taken[0] == release_fulfilment_holds.name  # ahead of the backlog
+    assert taken.count(release_fulfilment_holds.name) == 1 and len(taken) == SWEEP_BACKLOG_LIMIT + 2
+    assert after_outage["releases_queued"] == 1

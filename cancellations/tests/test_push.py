@@ -19,7 +19,7 @@ from kombu import Queue
 from cancellations.models import Request, RequestEvent
 from cancellations.notifications import request_event_notify
 from cancellations.policy import FAILURE_MESSAGES
-from cancellations.queue import enqueue_push
+from cancellations.queue import PUSH_PRIORITY, enqueue_push
 from cancellations.services import (
     request_approve,
     request_push,
@@ -524,19 +524,41 @@ def test_the_mirror_is_updated_from_what_the_push_read(policy, shopper, shopify,
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set (CI sets it): a real queue to fill")
-def test_the_sweeper_adds_no_copies_while_the_broker_holds_a_backlog(policy, shopper, shopify, store_order):
+def test_the_sweeper_adds_no_copies_while_the_broker_holds_a_backlog_of_pushes(
+    policy, shopper, shopify, store_order
+):
     request = cancel(store_order(), shopper)  # approved; its on-commit push never ran
     Request.objects.filter(pk=request.pk).update(due_at=timezone.now() - timedelta(minutes=5))
     queue = f"sweep-test-{uuid.uuid4().hex}"
     with celery_app_in_use(task_default_queue=queue) as app:
-        for _ in range(SWEEP_BACKLOG_LIMIT + 1):  # a backlog the workers have not reached yet
-            ping.apply_async(retry=False)
+        for _ in range(SWEEP_BACKLOG_LIMIT + 1):  # pushes the workers have not reached yet
+            ping.apply_async(retry=False, priority=PUSH_PRIORITY)
 
         assert requests_sweep().pushes_queued == 0
 
         _purge(app, queue)  # the workers caught up
         assert requests_sweep().pushes_queued == 1
         _purge(app, queue)
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set (CI sets it): a real queue to fill")
+def test_the_sweeper_requeues_a_push_ahead_of_a_backlog_of_other_tasks(policy, shopper, shopify, store_order):
+    request = cancel(store_order(), shopper)  # approved while the broker was down: never queued
+    Request.objects.filter(pk=request.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+    queue = f"sweep-test-{uuid.uuid4().hex}"
+    with celery_app_in_use(task_default_queue=queue) as app:
+        for _ in range(SWEEP_BACKLOG_LIMIT + 1):  # the webhooks and e-mails the outage held up
+            ping.apply_async(retry=False)
+
+        swept = requests_sweep()
+
+        with app.connection_for_read() as connection:
+            waiting = connection.SimpleQueue(queue, no_ack=True)
+            first = waiting.get(timeout=2).headers["task"]
+            waiting.close()
+        _purge(app, queue)
+    assert swept.pushes_queued == 1 and swept.emails_queued == 0
+    assert first == push_request.name
 
 
 def _purge(app, queue: str) -> None:

@@ -93,7 +93,8 @@ def orders_upsert(*, shop: Shop, orders: Iterable[OrderData], batch_size: int = 
 
     Monotonic: a payload whose `updated_at` is older than the stored row's is skipped (counted in
     `skipped_stale`); an equal one is written again (Shopify's timestamps have second precision, so two
-    changes in one second carry the same `updated_at`). `risk_level=None` keeps the stored level.
+    changes in one second carry the same `updated_at`). A payload without a risk verdict (`risk_level`
+    None, from a webhook, or "", none yet) keeps the stored level.
     After each batch commits (or joins the caller's transaction), `order_synced` is sent with the ids
     of the rows written.
 
@@ -102,7 +103,8 @@ def orders_upsert(*, shop: Shop, orders: Iterable[OrderData], batch_size: int = 
     statement. PostgreSQL locks a conflicting row and evaluates the WHERE against its latest committed
     version, so a concurrent batch that inserted or updated the order first (even after this batch's
     read of the stored timestamps) is respected; a concurrent uncommitted insert makes this statement
-    wait for it. Rows go in gid order, so overlapping batches lock in one order and cannot deadlock.
+    wait for it. Rows go in gid order, so overlapping batches lock in one order and cannot deadlock; the
+    stored rows are locked before the customers are written, as a webhook's handler does.
     SQLite runs one writer at a time (BEGIN IMMEDIATE). See `test_races.py`.
     """
     result = UpsertResult()
@@ -155,31 +157,35 @@ def _newest_per_order(orders: Sequence[OrderData]) -> list[OrderData]:
 def _upsert_batch(*, shop: Shop, orders: Sequence[OrderData]) -> UpsertResult:
     unique_orders = _newest_per_order(orders)
     gids = [order.gid for order in unique_orders]
-    # Not a lock: tells created from updated, and keeps obviously stale payloads from touching customers.
-    # The guard in the order upsert below is what decides, atomically, under the row lock.
+    # Tells created from updated, and keeps obviously stale payloads from touching customers; the guard in
+    # the order upsert below is what decides, atomically. It also locks the stored rows, in gid order,
+    # before any customer is written: a webhook locks its order row and then writes the customer, so a
+    # batch that wrote the customer first and then waited for that order would deadlock with it.
     stored = dict(
-        Order.objects.filter(shop=shop, shopify_gid__in=gids).values_list("shopify_gid", "updated_at_shopify")
+        Order.objects.select_for_update()
+        .filter(shop=shop, shopify_gid__in=gids)
+        .order_by("shopify_gid")
+        .values_list("shopify_gid", "updated_at_shopify")
     )
     fresh = [o for o in unique_orders if o.gid not in stored or stored[o.gid] <= o.updated_at]
     now = timezone.now()
 
     customer_ids = _upsert_customers(shop=shop, orders=fresh)
     rows = [_order_row(shop=shop, data=o, customer_id=_customer_id(o, customer_ids), now=now) for o in fresh]
-    # Two statements at most: rows that bring a risk level write it, the others keep the stored one.
-    written: dict[str, int] = {}
-    for keep_risk in (False, True):
-        part = [row for row, data in zip(rows, fresh, strict=True) if (data.risk_level is None) is keep_risk]
-        update_fields = _ORDER_UPDATE_FIELDS if keep_risk else (*_ORDER_UPDATE_FIELDS, "risk_level")
+    # One statement, rows in gid order: a payload without a risk level (blank) keeps the stored one.
+    written: dict[str, int] = {
+        gid: pk
         for pk, gid in upsert_rows(
             Order,
-            part,
+            rows,
             fields=["shop", "shopify_gid", *_ORDER_UPDATE_FIELDS, "risk_level"],
             unique_fields=["shop", "shopify_gid"],
-            update_fields=update_fields,
+            update_fields=[*_ORDER_UPDATE_FIELDS, "risk_level"],
             update_only_if_not_newer="updated_at_shopify",
+            keep_stored_when_blank=["risk_level"],
             returning=["id", "shopify_gid"],
-        ):
-            written[gid] = pk
+        )
+    }
 
     if written:
         _replace_line_items(orders=[o for o in fresh if o.gid in written], order_ids=written)

@@ -57,6 +57,7 @@ def upsert_rows(
     unique_fields: Sequence[str],
     update_fields: Sequence[str],
     update_only_if_not_newer: str | None = None,
+    keep_stored_when_blank: Sequence[str] = (),
     returning: Sequence[str] = ("id",),
     using: str = "default",
 ) -> list[tuple]:
@@ -65,7 +66,10 @@ def upsert_rows(
     With `update_only_if_not_newer="updated_at_shopify"`, a conflicting row is updated only when its
     stored value is older than or equal to the incoming one; a skipped row is not returned. The check
     and the write are one statement, so on PostgreSQL the row is locked while the condition is
-    evaluated against its latest committed version: no reader-writer window exists.
+    evaluated against its latest committed version: no reader-writer window exists. Update fields named
+    in `keep_stored_when_blank` keep the stored value where the incoming one is blank, within the same
+    statement (a second statement for those rows would lock them in another order than a concurrent
+    batch does, and two such batches could deadlock).
     """
     if not objs:
         return []
@@ -92,6 +96,14 @@ def upsert_rows(
         )
         query.insert_values(insert_fields, list(objs[start : start + step]))
         [(sql, params)] = query.get_compiler(using=using).as_sql()
+        for name in keep_stored_when_blank:
+            column = quote(column_name(opts, name))
+            assignment = f"{column} = EXCLUDED.{column}"
+            if assignment not in sql:
+                raise ValueError(f"{name} is not among the update fields of {sql!r}")
+            sql = sql.replace(
+                assignment, f"{column} = COALESCE(NULLIF(EXCLUDED.{column}, ''), {table}.{column})"
+            )
         with connection.cursor() as cursor:
             cursor.execute(sql + suffix, params)
             written.extend(cursor.fetchall())

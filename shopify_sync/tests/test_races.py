@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -15,7 +16,13 @@ from shopify_sync.services.mirror import UpsertResult, orders_upsert
 from shopify_sync.services.shops import shop_get_or_create_current
 from shopify_sync.services.webhooks import webhook_delivery_process
 from shopify_sync.signals import order_synced
-from shopify_sync.tests.factories import T0, OrderDataFactory, WebhookDeliveryFactory, rest_order
+from shopify_sync.tests.factories import (
+    T0,
+    CustomerDataFactory,
+    OrderDataFactory,
+    WebhookDeliveryFactory,
+    rest_order,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,3 +120,49 @@ def test_an_older_payload_cannot_overwrite_a_newer_one_inserted_while_it_was_bei
     assert older_outcome["value"].skipped_stale == 1
     order = Order.objects.get()
     assert (order.note, order.updated_at_shopify) == ("newer", newer.updated_at)
+
+
+@needs_waiting_locks
+def test_a_batch_and_a_webhook_on_one_order_and_customer_do_not_deadlock():
+    """A webhook's handler locks its order row, then writes the customer. A batch (the sync) that wrote
+    that customer first and only then reached the order would wait for the webhook while the webhook
+    waits for it: PostgreSQL kills one. The batch locks its stored rows before any customer."""
+    shop = shop_get_or_create_current()
+    customer = CustomerDataFactory(
+        legacy_id=115310627314723954, gid="gid://shopify/Customer/115310627314723954"
+    )
+    stored = OrderDataFactory(legacy_id=820982911946154508, customer=customer, updated_at=T0)
+    orders_upsert(shop=shop, orders=[stored])
+    newer = dataclasses.replace(stored, updated_at=T0 + timedelta(minutes=5), note="from the sync")
+    delivery = WebhookDeliveryFactory(
+        topic="orders/updated", payload=rest_order(updated_at=T0 + timedelta(minutes=1))
+    )
+    customers_written, webhook_started = threading.Event(), threading.Event()
+
+    def pause_after_the_customers(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('INSERT INTO "shopify_sync_customer"'):
+            customers_written.set()
+            assert webhook_started.wait(WAIT)
+            time.sleep(0.5)  # the webhook reaches its first lock meanwhile
+        return result
+
+    def sync_batch() -> UpsertResult:
+        with connection.execute_wrapper(pause_after_the_customers):
+            return orders_upsert(shop=shop, orders=[newer])
+
+    def webhook() -> bool:
+        assert customers_written.wait(WAIT)
+        webhook_started.set()
+        return webhook_delivery_process(delivery=WebhookDelivery.objects.get(pk=delivery.pk))
+
+    batch_thread, batch_outcome = _in_thread(sync_batch)
+    webhook_thread, webhook_outcome = _in_thread(webhook)
+    batch_thread.join(WAIT)
+    webhook_thread.join(WAIT)
+
+    assert "error" not in batch_outcome and "error" not in webhook_outcome, (batch_outcome, webhook_outcome)
+    order = Order.objects.get()
+    assert (order.note, order.updated_at_shopify) == ("from the sync", newer.updated_at)
+    delivery.refresh_from_db()
+    assert delivery.error == ""
