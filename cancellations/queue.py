@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from shopify_sync.enqueue import enqueue, enqueue_on_commit, enqueue_unless_queued
 
-# Redis priorities (0 first; every other task runs at settings.CELERY_TASK_DEFAULT_PRIORITY, 6). A push of
-# a decision to Shopify goes first; then the tasks that must not wait behind a backlog of webhooks and
-# e-mails: a hold that keeps an order from the warehouse after its reason has gone, the acknowledgement
-# the law wants sent at once.
+# Redis priorities (0 first; every other task runs at settings.CELERY_TASK_DEFAULT_PRIORITY, 6). A push
+# of a decision to Shopify goes first; then (`shopify_sync.enqueue.AHEAD_OF_THE_REST`, 3) the tasks that
+# must not wait behind a backlog of webhooks and e-mails: a hold that keeps an order from the warehouse
+# after its reason has gone, the acknowledgement the law wants sent at once, the look at a return the
+# merchant decided in Shopify, and the sweeps that re-queue all of these after a broker outage.
 PUSH_PRIORITY = 0
-AHEAD_OF_THE_REST = 3
 
 
 def enqueue_push(request_id: int) -> bool:

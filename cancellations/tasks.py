@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from cancellations.notifications import request_event_notify
 from cancellations.queue import (
-    AHEAD_OF_THE_REST,
     PUSH_PRIORITY,
     enqueue_hold_from_sweep,
     enqueue_hold_release_from_sweep,
@@ -21,6 +20,7 @@ from cancellations.services.push import request_push
 from cancellations.services.returns import return_follow_shopify
 from cancellations.services.sweep import requests_sweep
 from cancellations.services.withdrawals import withdrawal_acknowledge, withdrawal_acknowledgements_requeue
+from shopify_sync.enqueue import AHEAD_OF_THE_REST
 from shopify_sync.errors import ShopifyTransientError
 
 
@@ -59,7 +59,9 @@ def acknowledge_withdrawal(self, withdrawal_id: int) -> bool:
         raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
 
 
-@shared_task(ignore_result=True)
+# The sweeps run ahead of the rest too: after a broker outage they must re-queue the pushes, holds and
+# acknowledgements it refused, not wait behind the webhooks and e-mails it held up.
+@shared_task(ignore_result=True, priority=AHEAD_OF_THE_REST)
 def sweep_requests() -> dict[str, int]:
     result = requests_sweep()
     withdrawal_acknowledgements_requeue()
@@ -70,7 +72,7 @@ def sweep_requests() -> dict[str, int]:
     }
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8, priority=AHEAD_OF_THE_REST)
 def follow_return(self, request_id: int) -> str:
     """Read a shopper's undecided return in Shopify and follow the store's decision made there. What still
     fails after the retries, the sweeper's next look at the return catches."""
@@ -109,7 +111,7 @@ def release_holds_after_request(self, request_id: int) -> None:
         raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600), **_HOLD_RETRIES) from exc
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, priority=AHEAD_OF_THE_REST)
 def sweep_fulfilment_holds() -> dict[str, int]:
     """Every minute: release the holds whose windows are over; place the ones a lost task never did;
     issue the bonuses left waiting. Unlike the other sweeps it does not wait for a backlog to clear: its

@@ -5,8 +5,9 @@ The result file has one JSON object per line, like Shopify's
 each node of the top-level connection is a row, each node of a nested connection is its own row with
 ``__parentId`` naming its parent, nested connections are left out of the parent row, and slashes are
 escaped (``"gid:\\/\\/shopify\\/Order\\/1"``) as Shopify's encoder writes them. The file is served at
-``/_devstore/bulk/<id>.jsonl``. The query is run page by page (250 roots at a time), taking the store lock
-only per page, so the API stays responsive during a large export.
+``/_devstore/bulk/<id>.jsonl``. A query over ``orders`` is answered straight from the store's state
+(bulk_export.py); any other is run through GraphQL page by page (250 roots at a time). Either way the store
+lock is taken per 250 roots only, so the API stays responsive during a large export.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from graphql import (
     ArgumentNode,
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLError,
     IntValueNode,
     NameNode,
@@ -32,7 +35,7 @@ from graphql import (
     validate,
 )
 
-from . import clock
+from . import bulk_export, clock
 from .ids import gid
 
 if TYPE_CHECKING:
@@ -155,6 +158,14 @@ def encode_row(row: dict) -> str:
     return json.dumps(row, separators=(",", ":"), ensure_ascii=False).replace("/", "\\/")
 
 
+@dataclass
+class Counts:
+    """What the file holds so far (a failed operation reports them too)."""
+
+    roots: int = 0
+    objects: int = 0
+
+
 class BulkFailed(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -176,36 +187,23 @@ def _run(app: App, op_id: int, document: DocumentNode) -> None:
         op = store.state.bulk_operations[op_id]
         op["status"] = "RUNNING"
     path: Path = app.bulk_dir / f"{op_id}.jsonl"
-    objects = roots = 0
+    counts = Counts()
     try:
         operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
         field = _top_connections(app, document)[0]
-        key = field.alias.value if field.alias else field.name.value
-        after = None
+        fragments = [d for d in document.definitions if not isinstance(d, OperationDefinitionNode)]
         with path.open("w", encoding="utf-8") as fh:
-            while True:
-                paged_op = OperationDefinitionNode(
-                    operation=operation.operation,
-                    name=operation.name,
-                    variable_definitions=(),
-                    directives=(),
-                    selection_set=SelectionSetNode(selections=(_paged(field, after),)),
+            try:
+                export = bulk_export.OrdersExport(
+                    app,
+                    operation,
+                    field,
+                    {d.name.value: d for d in fragments if isinstance(d, FragmentDefinitionNode)},
                 )
-                fragments = [d for d in document.definitions if not isinstance(d, OperationDefinitionNode)]
-                result = app.execute_internal(DocumentNode(definitions=(paged_op, *fragments)))
-                if result.errors or result.data is None:
-                    raise BulkFailed(_error_code(result.errors or []))
-                conn = result.data[key]
-                nodes = [e["node"] for e in conn.get("edges") or []] or list(conn.get("nodes") or [])
-                for node in nodes:
-                    roots += 1
-                    for row in _rows(node, None):
-                        objects += 1
-                        fh.write(encode_row(row) + "\n")
-                info = conn["__bulkPageInfo"]
-                if not info["hasNextPage"]:
-                    break
-                after = info["endCursor"]
+            except bulk_export.Unsupported:
+                _run_paged(app, operation, field, fragments, fh, counts)
+            else:
+                _run_direct(export, fh, counts)
         status, error_code = "COMPLETED", None
     except BulkFailed as exc:
         status, error_code = "FAILED", exc.code
@@ -217,10 +215,14 @@ def _run(app: App, op_id: int, document: DocumentNode) -> None:
             status=status,
             error_code=error_code,
             completed_at=clock.now(),
-            object_count=objects,
-            root_object_count=roots,
-            file_size=path.stat().st_size if status == "COMPLETED" and objects else None,
-            url=f"{app.base_url}/_devstore/bulk/{op_id}.jsonl" if status == "COMPLETED" and objects else None,
+            object_count=counts.objects,
+            root_object_count=counts.roots,
+            file_size=path.stat().st_size if status == "COMPLETED" and counts.objects else None,
+            url=(
+                f"{app.base_url}/_devstore/bulk/{op_id}.jsonl"
+                if status == "COMPLETED" and counts.objects
+                else None
+            ),
         )
         store.publish(
             "bulk_operations/finish",
@@ -234,3 +236,51 @@ def _run(app: App, op_id: int, document: DocumentNode) -> None:
             },
         )
     app.persist()
+
+
+def _write(node: dict, fh: TextIO, counts: Counts) -> None:
+    counts.roots += 1
+    for row in _rows(node, None):
+        counts.objects += 1
+        fh.write(encode_row(row) + "\n")
+
+
+def _run_direct(export: bulk_export.OrdersExport, fh: TextIO, counts: Counts) -> None:
+    """Write the rows from the store's state (bulk_export.py)."""
+    try:
+        for node in export.nodes():
+            _write(node, fh, counts)
+    except bulk_export.Failed as exc:
+        raise BulkFailed(_error_code(exc.errors)) from exc
+
+
+def _run_paged(
+    app: App,
+    operation: OperationDefinitionNode,
+    field: FieldNode,
+    fragments: list,
+    fh: TextIO,
+    counts: Counts,
+) -> None:
+    """Write the rows by running the query through GraphQL, PAGE roots at a time: any query."""
+    key = field.alias.value if field.alias else field.name.value
+    after = None
+    while True:
+        paged_op = OperationDefinitionNode(
+            operation=operation.operation,
+            name=operation.name,
+            variable_definitions=(),
+            directives=(),
+            selection_set=SelectionSetNode(selections=(_paged(field, after),)),
+        )
+        result = app.execute_internal(DocumentNode(definitions=(paged_op, *fragments)))
+        if result.errors or result.data is None:
+            raise BulkFailed(_error_code(result.errors or []))
+        conn = result.data[key]
+        nodes = [e["node"] for e in conn.get("edges") or []] or list(conn.get("nodes") or [])
+        for node in nodes:
+            _write(node, fh, counts)
+        info = conn["__bulkPageInfo"]
+        if not info["hasNextPage"]:
+            return
+        after = info["endCursor"]

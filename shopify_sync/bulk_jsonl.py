@@ -53,6 +53,13 @@ def lines_backwards(path: Path) -> Iterator[bytes]:
 
 def orders_with_children(path: Path) -> Iterator[tuple[dict, list[dict]]]:
     """(order row, its child rows in file order) for every top-level row of the file."""
+    for row, _line, own in orders_with_lines(path):
+        yield row, own
+
+
+def orders_with_lines(path: Path) -> Iterator[tuple[dict, bytes, list[dict]]]:
+    """(order row, the order's line as the file has it, its child rows in file order): the line is what
+    the COPY import stores as the order's payload, so it is never serialised again."""
     children: dict[str, list[dict]] = {}
     for line in lines_backwards(path):
         row = json.loads(line)
@@ -62,4 +69,4 @@ def orders_with_children(path: Path) -> Iterator[tuple[dict, list[dict]]]:
             continue
         own = children.pop(row["id"], [])
         own.reverse()
-        yield row, own
+        yield row, line, own

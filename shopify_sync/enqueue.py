@@ -71,6 +71,11 @@ def enqueue_on_commit(task: Task, *args: Any, on_failure: Callable[[], None] | N
     transaction.on_commit(partial(enqueue, task, *args, on_failure=on_failure))
 
 
+# Redis priority (0 first; every task without one runs at settings.CELERY_TASK_DEFAULT_PRIORITY, 6) of the
+# tasks that must not wait behind a backlog of webhooks and e-mails: a mirror known to be wrong, and in
+# `cancellations` the holds, acknowledgements, returns decided in Shopify and the sweeps.
+AHEAD_OF_THE_REST = 3
+
 # More tasks than this waiting in the default queue and the sweeps leave the re-queueing for later.
 SWEEP_BACKLOG_LIMIT = 200
 
@@ -81,7 +86,7 @@ def broker_backlog(up_to_priority: int | None = None) -> int | None:
     app = current_app
     try:
         with app.connection_for_read() as connection:
-            channel = connection.default_channel
+            channel: Any = connection.default_channel  # kombu's Redis channel when it has `_q_for_pri`
             if up_to_priority is not None and hasattr(channel, "_q_for_pri"):
                 # Redis keeps a list per priority step and serves the lower steps first; kombu names them
                 # (a private helper, stable for years). The file broker has no priorities: all count.

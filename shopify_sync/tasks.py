@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from shopify_sync import sync
 from shopify_sync.connection import client_for
-from shopify_sync.enqueue import broker_has_backlog, enqueue, enqueue_on_commit
+from shopify_sync.enqueue import AHEAD_OF_THE_REST, broker_has_backlog, enqueue, enqueue_on_commit
 from shopify_sync.errors import ShopifyShopUnavailable, ShopifyTransientError
 from shopify_sync.models import CustomerDataRequest, Order, Shop, WebhookDelivery
 from shopify_sync.selectors import customer_data_requests_unsent, shops_served
@@ -105,7 +105,11 @@ def email_customer_data_request(data_request_id: int) -> bool:
 
 
 @shared_task(
-    autoretry_for=(*_TRANSIENT, ShopifyTransientError), retry_backoff=5, retry_backoff_max=300, max_retries=8
+    autoretry_for=(*_TRANSIENT, ShopifyTransientError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+    priority=AHEAD_OF_THE_REST,  # a mirror known to be wrong is put right before more webhooks are read
 )
 def orders_refresh(shop_id: int, gids: list[str]) -> int:
     """Read orders from Shopify and write them to the mirror: how two webhooks that disagree at the same
@@ -122,7 +126,7 @@ def orders_refresh(shop_id: int, gids: list[str]) -> int:
     return len(found)
 
 
-@shared_task
+@shared_task(priority=AHEAD_OF_THE_REST)
 def orders_refresh_flagged(limit: int = 200) -> int:
     """Every minute: the flagged orders whose refresh task was lost (the broker was down), per shop."""
     flagged = Order.objects.filter(refresh_requested_at__isnull=False).values_list("shop_id", "shopify_gid")[

@@ -28,7 +28,7 @@ from cancellations.services import (
     requests_sweep,
 )
 from cancellations.services.push import HOOKS, SKIPPED
-from cancellations.tasks import push_request
+from cancellations.tasks import push_request, sweep_fulfilment_holds, sweep_requests
 from cancellations.tests.conftest import fast_client, mutations
 from portal.tasks import ping
 from shopify_sync.enqueue import SWEEP_BACKLOG_LIMIT
@@ -580,6 +580,22 @@ def test_a_push_is_taken_before_the_tasks_queued_ahead_of_it(policy, shopper, sh
             taken = [waiting.get(timeout=2).headers["task"] for _ in range(4)]
             waiting.close()
     assert taken == [push_request.name, ping.name, ping.name, ping.name]
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set (CI sets it): Redis priorities")
+def test_the_sweeps_are_taken_before_the_tasks_a_broker_outage_held_up():
+    queue = f"priority-test-{uuid.uuid4().hex}"
+    with celery_app_in_use(task_default_queue=queue) as app:
+        for _ in range(3):  # webhook deliveries and e-mails waiting since the outage
+            ping.apply_async(retry=False)
+        sweep_requests.apply_async(retry=False)  # as beat sends it
+        sweep_fulfilment_holds.apply_async(retry=False)
+
+        with app.connection_for_read() as connection:
+            waiting = connection.SimpleQueue(queue, no_ack=True)
+            taken = [waiting.get(timeout=2).headers["task"] for _ in range(5)]
+            waiting.close()
+    assert taken[:2] == [sweep_requests.name, sweep_fulfilment_holds.name]
 
 
 def test_a_cancel_job_that_finishes_without_cancelling_fails_the_request_once(

@@ -23,7 +23,7 @@ from shopify_sync.types import CustomerData, OrderData
 
 logger = logging.getLogger(__name__)
 
-_ORDER_UPDATE_FIELDS = (
+ORDER_UPDATE_FIELDS = (
     "legacy_id",
     "name",
     "email",
@@ -178,9 +178,9 @@ def _upsert_batch(*, shop: Shop, orders: Sequence[OrderData]) -> UpsertResult:
         for pk, gid in upsert_rows(
             Order,
             rows,
-            fields=["shop", "shopify_gid", *_ORDER_UPDATE_FIELDS, "risk_level"],
+            fields=["shop", "shopify_gid", *ORDER_UPDATE_FIELDS, "risk_level"],
             unique_fields=["shop", "shopify_gid"],
-            update_fields=[*_ORDER_UPDATE_FIELDS, "risk_level"],
+            update_fields=[*ORDER_UPDATE_FIELDS, "risk_level"],
             update_only_if_not_newer="updated_at_shopify",
             keep_stored_when_blank=["risk_level"],
             returning=["id", "shopify_gid"],
