@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
@@ -21,12 +19,11 @@ from graphql import (
     OperationDefinitionNode,
     build_schema,
     execute_sync,
-    parse,
-    validate,
 )
 
 from . import actions, clock, oauth, protected_data, shop_state, versions
 from .cost import MAX_QUERY_COST, CostCalculator, max_cost_error
+from .documents import PreparedDocuments
 from .faults import Faults
 from .mutations import Mutation
 from .resolvers import Context, QueryRoot, resolve_node_type
@@ -35,10 +32,6 @@ from .throttle import LeakyBucket
 from .webhooks import WebhookDispatcher
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
-# A query text parsed and validated once: its document, validation problems and deprecated usages, or
-# its syntax error.
-Prepared = tuple[DocumentNode, tuple[GraphQLError, ...], tuple[str, ...]] | GraphQLError
-PREPARED_DOCUMENTS = 512  # distinct query texts kept parsed and validated (a client sends a few dozen)
 INVALID_TOKEN_BODY = {
     "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
 }
@@ -150,8 +143,7 @@ class App:
         self.shop_state = shop_state.ACTIVE
         self.shop_refused = 0
         self._shop_state_lock = threading.Lock()
-        self._prepared: OrderedDict[str, Prepared] = OrderedDict()
-        self._prepared_lock = threading.Lock()
+        self.documents = PreparedDocuments(self.schema)
         self.base_url = f"http://{config.host}:{config.port}"
         if config.state_file is not None:
             self.bulk_dir = config.state_file.parent / (config.state_file.name + ".bulk")
@@ -277,7 +269,7 @@ class App:
         query = body["query"]
         variables = body.get("variables") or {}
         operation_name = body.get("operationName")
-        prepared = self._prepare(query)
+        prepared = self.documents.get(query)
         if isinstance(prepared, GraphQLError):
             return 200, {"errors": [prepared.formatted]}
         document, problems, usages = prepared
@@ -381,30 +373,6 @@ class App:
         with self._shop_state_lock:
             self.shop_state, self.shop_refused = state, 0
             return self.shop_state_status()
-
-    def _prepare(self, query: str) -> Prepared:
-        """The parsed document, its validation problems and its deprecated usages, or the syntax error.
-        A client sends the same few documents over and over; parsing and validating each against the
-        whole Admin schema took a third of the devstore's time under load, so the answers are kept by
-        query text (the schema never changes while the process lives)."""
-        with self._prepared_lock:
-            cached = self._prepared.get(query)
-            if cached is not None:
-                self._prepared.move_to_end(query)
-                return cached
-        try:
-            document = parse(query)
-        except GraphQLError as exc:
-            prepared: Prepared = exc
-        else:
-            problems = tuple(validate(self.schema, document))
-            usages = () if problems else tuple(versions.deprecated_usages(self.schema, document))
-            prepared = (document, problems, usages)
-        with self._prepared_lock:
-            self._prepared[query] = prepared
-            while len(self._prepared) > PREPARED_DOCUMENTS:
-                self._prepared.popitem(last=False)
-        return prepared
 
     def shop_state_status(self) -> dict:
         return {"state": self.shop_state, "refused": self.shop_refused}
